@@ -1,0 +1,1 @@
+"""Domain-free helpers: secret tokens and their hashes, SSRF guard, clock."""
