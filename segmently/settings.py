@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,8 +22,8 @@ class ConfigError(Exception):
     """A setting has a value Segmently cannot start with."""
 
 
-def _config(**extra: object) -> SettingsConfigDict:
-    return SettingsConfigDict(env_prefix=PREFIX, extra="ignore", **extra)  # type: ignore[typeddict-item]
+def _config() -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
 
 
 class PathSettings(BaseSettings):
@@ -148,7 +149,7 @@ def load_settings(**overrides: object) -> Settings:
     }
     built: dict[str, BaseSettings] = {}
     for name, cls in groups.items():
-        values = {k.split("__", 1)[1]: v for k, v in overrides.items() if k.startswith(name + "__")}
+        values: dict[str, Any] = {k.split("__", 1)[1]: v for k, v in overrides.items() if k.startswith(name + "__")}
         try:
             built[name] = cls(**values)
         except ValidationError as exc:

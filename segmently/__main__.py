@@ -1,0 +1,3 @@
+from segmently.cli import main
+
+main()

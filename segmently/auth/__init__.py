@@ -1,0 +1,1 @@
+"""Users, passwords, sessions (JWT) and the authenticators of every kind of caller."""

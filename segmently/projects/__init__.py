@@ -1,0 +1,1 @@
+"""Projects (one website each) and their publishable API keys."""

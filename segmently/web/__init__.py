@@ -1,0 +1,1 @@
+"""HTTP: the application factory, middleware, error handlers and dashboard pages."""

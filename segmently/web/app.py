@@ -1,0 +1,64 @@
+"""The application factory: everything is built here, nothing at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+
+from segmently.auth.passwords import DummyHash
+from segmently.auth.throttle import LoginThrottle
+from segmently.db.engine import make_engine, make_session_factory
+from segmently.settings import Settings, load_settings
+from segmently.web.errors import install_error_handlers
+from segmently.web.middleware import SecurityHeadersMiddleware
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Segmently",
+        version="0.1.0",
+        summary="Self-hostable A/B testing: assignment, tracking and honest statistics.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.login_throttle = LoginThrottle(
+        settings.auth.login_failures_per_account,
+        settings.auth.login_failures_per_ip,
+        settings.redis.redis_url,
+    )
+    app.state.dummy_hash = DummyHash(settings.auth.bcrypt_rounds).value
+
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    from segmently.auth.router import router as auth_router
+    from segmently.orgs.router import router as orgs_router
+    from segmently.projects.router import router as projects_router
+    from segmently.web.dashboard import router as dashboard_router
+    from segmently.web.health import router as health_router
+
+    app.include_router(health_router)
+    app.include_router(auth_router)
+    app.include_router(orgs_router)
+    app.include_router(projects_router)
+    app.include_router(dashboard_router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    return app

@@ -1,0 +1,9 @@
+"""Server-rendered dashboard pages (Jinja2 + htmx); they call the same services as the API."""
+
+from fastapi import APIRouter
+
+from segmently.web.dashboard import accounts, projects
+
+router = APIRouter(include_in_schema=False)
+router.include_router(accounts.router)
+router.include_router(projects.router)

@@ -1,0 +1,226 @@
+"""Pages: projects list, project page (install snippet, guides), project settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from segmently.auth.dependencies import OptionalPrincipal
+from segmently.auth.service import Principal
+from segmently.db.models import Project
+from segmently.errors import DomainError, Forbidden, NotFound
+from segmently.projects import service
+from segmently.projects.snippet import data_attribute_tag, script_tag
+from segmently.web.dashboard.rendering import (
+    form_with_csrf,
+    layout_context,
+    login_redirect,
+    redirect,
+    render,
+)
+from segmently.web.deps import DB
+
+router = APIRouter()
+
+
+def _page_error(request: Request, exc: DomainError, status: int) -> HTMLResponse:
+    return render(
+        request, "error.html", {"principal": None, "message": exc.message}, status_code=status
+    )
+
+
+def _projects_page(
+    request: Request,
+    db: DB,
+    principal: Principal,
+    *,
+    error: DomainError | None,
+    form: dict[str, str],
+    status_code: int = 200,
+) -> HTMLResponse:
+    quota = service.quota(db, principal.org)
+    items = [
+        (p, service.active_key(db, p).key) for p in service.list_projects(db, principal.org.id)
+    ]
+    return render(
+        request,
+        "projects.html",
+        layout_context(db, principal)
+        | {
+            "projects": items,
+            "quota": quota,
+            "error": error,
+            "form": form,
+            "welcome": request.query_params.get("welcome"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/projects")
+def projects_page(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    return _projects_page(request, db, principal, error=None, form={})
+
+
+@router.post("/projects")
+async def projects_create(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    try:
+        form = await form_with_csrf(request)
+    except Forbidden as exc:
+        return _page_error(request, exc, 403)
+    try:
+        project = service.create_project(
+            db, principal.org, name=form.get("name", ""), base_url=form.get("base_url")
+        )
+    except DomainError as exc:
+        db.rollback()
+        return _projects_page(request, db, principal, error=exc, form=form, status_code=422)
+    return redirect(f"/projects/{project.id}")
+
+
+def _load(db: DB, principal: Principal, project_id: str) -> Project:
+    return service.get_project(db, principal.org.id, project_id)
+
+
+@router.get("/projects/{project_id}")
+def project_page(
+    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
+) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    try:
+        project = _load(db, principal, project_id)
+    except NotFound as exc:
+        return render(
+            request,
+            "error.html",
+            layout_context(db, principal) | {"message": exc.message},
+            status_code=404,
+        )
+    base = request.app.state.settings.server.base_url
+    key = service.active_key(db, project).key
+    return render(
+        request,
+        "project.html",
+        layout_context(db, principal)
+        | {
+            "project": project,
+            "api_key": key,
+            "snippet": script_tag(base, key),
+            "snippet_attr": data_attribute_tag(base, key),
+            "base_url": base,
+        },
+    )
+
+
+def _settings_page(
+    request: Request,
+    db: DB,
+    principal: Principal,
+    project: Project,
+    *,
+    error: DomainError | None = None,
+    saved: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "project_settings.html",
+        layout_context(db, principal)
+        | {
+            "project": project,
+            "api_key": service.active_key(db, project).key,
+            "error": error,
+            "saved": saved,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/projects/{project_id}/settings")
+def settings_page(
+    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
+) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    try:
+        project = _load(db, principal, project_id)
+    except NotFound as exc:
+        return _page_error(request, exc, 404)
+    return _settings_page(request, db, principal, project, saved=request.query_params.get("saved"))
+
+
+@router.post("/projects/{project_id}/settings")
+async def settings_submit(
+    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
+) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    try:
+        form = await form_with_csrf(request)
+        project = _load(db, principal, project_id)
+    except Forbidden as exc:
+        return _page_error(request, exc, 403)
+    except NotFound as exc:
+        return _page_error(request, exc, 404)
+    conversion_urls = [
+        line.strip() for line in form.get("conversion_urls", "").splitlines() if line.strip()
+    ]
+    try:
+        service.update_project(
+            db,
+            project,
+            name=form.get("name", ""),
+            base_url=form.get("base_url", ""),
+            clear_base_url=True,
+            settings={
+                "cookie_mode": form.get("cookie_mode") == "on",
+                "conversion_urls": conversion_urls,
+            },
+        )
+    except DomainError as exc:
+        db.rollback()
+        db.refresh(project)
+        return _settings_page(request, db, principal, project, error=exc, status_code=422)
+    return redirect(f"/projects/{project.id}/settings?saved=settings")
+
+
+@router.post("/projects/{project_id}/regenerate-key")
+async def regenerate_key(
+    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
+) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    try:
+        await form_with_csrf(request)
+        project = _load(db, principal, project_id)
+    except Forbidden as exc:
+        return _page_error(request, exc, 403)
+    except NotFound as exc:
+        return _page_error(request, exc, 404)
+    service.regenerate_key(db, project)
+    return redirect(f"/projects/{project.id}/settings?saved=key")
+
+
+@router.post("/projects/{project_id}/delete")
+async def delete_project(
+    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
+) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    try:
+        form = await form_with_csrf(request)
+        project = _load(db, principal, project_id)
+    except Forbidden as exc:
+        return _page_error(request, exc, 403)
+    except NotFound as exc:
+        return _page_error(request, exc, 404)
+    try:
+        service.delete_project(db, project, confirm=form.get("confirm", ""))
+    except DomainError as exc:
+        return _settings_page(request, db, principal, project, error=exc, status_code=422)
+    return redirect("/projects")
