@@ -149,7 +149,9 @@ def load_settings(**overrides: object) -> Settings:
     }
     built: dict[str, BaseSettings] = {}
     for name, cls in groups.items():
-        values: dict[str, Any] = {k.split("__", 1)[1]: v for k, v in overrides.items() if k.startswith(name + "__")}
+        values: dict[str, Any] = {
+            k.split("__", 1)[1]: v for k, v in overrides.items() if k.startswith(name + "__")
+        }
         try:
             built[name] = cls(**values)
         except ValidationError as exc:

@@ -16,6 +16,7 @@ from segmently.db.engine import make_engine, make_session_factory
 from segmently.settings import Settings, load_settings
 from segmently.web.errors import install_error_handlers
 from segmently.web.middleware import SecurityHeadersMiddleware
+from segmently.web.openapi import install_openapi
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -60,5 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orgs_router)
     app.include_router(projects_router)
     app.include_router(dashboard_router)
+    install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     return app
