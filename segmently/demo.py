@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from segmently.auth.passwords import hash_password
 from segmently.db.models import Membership, Organization, Project, User
+from segmently.experiments import compiler
 from segmently.orgs import service as orgs
 from segmently.projects import service as projects
 
@@ -72,6 +73,7 @@ def ensure_demo(session: Session, *, data_dir: Path, base_url: str, rounds: int)
             session, org, name=DEMO_PROJECT, base_url=f"{base_url}/demo/shop"
         )
     session.flush()
+    compiler.recompile_org(session, org.id)
     return DemoAccount(user=user, org=org, project=project, password=password)
 
 

@@ -27,6 +27,7 @@ class Plan:
     badge_required: bool
     funnels: bool
     slack: bool
+    scheduling: bool
     ga4_mixpanel: bool
     experiment_webhooks: bool
     rest_api: bool
@@ -47,6 +48,7 @@ PLANS: dict[Tier, Plan] = {
         badge_required=True,
         funnels=False,
         slack=False,
+        scheduling=False,
         ga4_mixpanel=False,
         experiment_webhooks=False,
         rest_api=False,
@@ -65,6 +67,7 @@ PLANS: dict[Tier, Plan] = {
         badge_required=False,
         funnels=True,
         slack=True,
+        scheduling=False,
         ga4_mixpanel=False,
         experiment_webhooks=False,
         rest_api=False,
@@ -83,6 +86,7 @@ PLANS: dict[Tier, Plan] = {
         badge_required=False,
         funnels=True,
         slack=True,
+        scheduling=True,
         ga4_mixpanel=True,
         experiment_webhooks=True,
         rest_api=True,
@@ -101,6 +105,7 @@ PLANS: dict[Tier, Plan] = {
         badge_required=False,
         funnels=True,
         slack=True,
+        scheduling=True,
         ga4_mixpanel=True,
         experiment_webhooks=True,
         rest_api=True,

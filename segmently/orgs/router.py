@@ -5,11 +5,20 @@ import uuid
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from segmently.auth import management
 from segmently.auth.dependencies import CurrentPrincipal
 from segmently.core.plans import usage_label
-from segmently.db.models import Membership
+from segmently.db.models import ManagementKey, Membership
 from segmently.orgs import service
-from segmently.orgs.schemas import MemberOut, MemberStatusIn, OrganizationDetail, PlanOut
+from segmently.orgs.schemas import (
+    ManagementKeyCreated,
+    ManagementKeyIn,
+    ManagementKeyOut,
+    MemberOut,
+    MemberStatusIn,
+    OrganizationDetail,
+    PlanOut,
+)
 from segmently.web.deps import DB
 
 router = APIRouter(prefix="/api/v1", tags=["organization"])
@@ -59,3 +68,35 @@ def set_member_status(
 ) -> MemberOut:
     member = service.set_member_status(db, principal.membership, member_id, body.status)
     return _member_out(member)
+
+
+def _key_out(key: ManagementKey) -> ManagementKeyOut:
+    return ManagementKeyOut(
+        id=key.id,
+        name=key.name,
+        hint=key.hint,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+    )
+
+
+@router.get("/organization/management-keys", response_model=list[ManagementKeyOut])
+def list_management_keys(principal: CurrentPrincipal, db: DB) -> list[ManagementKeyOut]:
+    return [_key_out(k) for k in management.list_keys(db, principal.org.id)]
+
+
+@router.post("/organization/management-keys", status_code=201, response_model=ManagementKeyCreated)
+def create_management_key(
+    body: ManagementKeyIn, principal: CurrentPrincipal, db: DB
+) -> ManagementKeyCreated:
+    """The raw key is in this response only: copy it now."""
+    key, raw = management.create_key(db, principal.membership, body.name)
+    return ManagementKeyCreated(**_key_out(key).model_dump(), key=raw)
+
+
+@router.delete("/organization/management-keys/{key_id}", response_model=ManagementKeyOut)
+def revoke_management_key(
+    key_id: uuid.UUID, principal: CurrentPrincipal, db: DB
+) -> ManagementKeyOut:
+    return _key_out(management.revoke_key(db, principal.membership, key_id))

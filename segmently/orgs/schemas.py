@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class MemberOut(BaseModel):
@@ -39,3 +39,21 @@ class OrganizationDetail(BaseModel):
 class MemberStatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["active", "suspended"]
+
+
+class ManagementKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=1000)
+
+
+class ManagementKeyOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    hint: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ManagementKeyCreated(ManagementKeyOut):
+    key: str

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from segmently.core.plans import usage_label, within_limit
 from segmently.db.models import ApiKey, Membership, Organization, Project, User
 from segmently.errors import InvalidInput, NotFound, PlanLimit
+from segmently.experiments import compiler
 from segmently.kit import secrets as tokens
 from segmently.kit.clock import utcnow
 from segmently.kit.text import clean_http_url, clean_name
@@ -66,6 +67,7 @@ def create_project(
     session.flush()
     session.add(_new_key(project))
     session.flush()
+    compiler.recompile(session, project.id)
     return project
 
 
@@ -110,6 +112,7 @@ def update_project(
             merged[key] = _check_setting(key, value)
         project.settings = merged
     session.flush()
+    compiler.recompile(session, project.id)
     return project
 
 

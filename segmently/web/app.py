@@ -13,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from segmently.auth.passwords import DummyHash
 from segmently.auth.throttle import LoginThrottle
 from segmently.db.engine import make_engine, make_session_factory
+from segmently.experiments.config_cache import ConfigCache
 from segmently.settings import Settings, load_settings
 from segmently.web.errors import install_error_handlers
 from segmently.web.middleware import SecurityHeadersMiddleware
@@ -45,12 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.redis.redis_url,
     )
     app.state.dummy_hash = DummyHash(settings.auth.bcrypt_rounds).value
+    app.state.config_cache = ConfigCache()
 
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
 
     from segmently.auth.router import router as auth_router
+    from segmently.experiments.manage_router import router as manage_router
+    from segmently.experiments.router import router as experiments_router
     from segmently.orgs.router import router as orgs_router
     from segmently.projects.router import router as projects_router
     from segmently.web.dashboard import router as dashboard_router
@@ -60,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(orgs_router)
     app.include_router(projects_router)
+    app.include_router(experiments_router)
+    app.include_router(manage_router)
     app.include_router(dashboard_router)
     install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

@@ -1,0 +1,1 @@
+"""Experiments: model, validation, lifecycle, the compiled project config, management API."""
