@@ -85,7 +85,7 @@ def demo(
 ) -> None:
     """Create (idempotently) the demo organization, user and project; print them as JSON."""
     from segmently.db.engine import make_engine, make_session_factory, transaction
-    from segmently.demo import database_is_empty, ensure_demo
+    from segmently.demo import database_is_empty, demo_management_key, ensure_demo
     from segmently.projects import service as projects
 
     settings = _settings()
@@ -102,10 +102,15 @@ def demo(
                 base_url=settings.server.base_url,
                 rounds=settings.auth.bcrypt_rounds,
             )
+            management_key = demo_management_key(session, account)
             out = {
                 "api_key": projects.active_key(session, account.project).key,
+                "management_key": management_key,
                 "project_id": str(account.project.id),
+                "experiment_id": str(account.experiment.id),
+                "experiment_slug": account.experiment.slug,
                 "dashboard_url": f"{settings.server.base_url}/projects/{account.project.id}",
+                "demo_page_url": f"{settings.server.base_url}/demo/shop",
                 "email": account.user.email,
                 "password": account.password,
             }

@@ -49,6 +49,22 @@ def test_demo_is_idempotent_and_prints_json(db_url: str, tmp_path: Path) -> None
         assert r.status_code == 200
         assert r.json()["user"]["organization"]["plan"] == "enterprise"
         assert c.get("/api/v1/project", headers={"X-API-Key": a["api_key"]}).status_code == 200
+        # The fresh management key works; the previous call's key was retired.
+        mine = c.get(
+            f"/api/v1/manage/experiments/{a['experiment_id']}",
+            headers={"Authorization": f"Bearer {second['management_key']}"},
+        )
+        assert mine.status_code == 200 and mine.json()["status"] == "live"
+        old = c.get(
+            "/api/v1/manage/projects", headers={"Authorization": f"Bearer {a['management_key']}"}
+        )
+        assert old.status_code == 401
+        # The live demo experiment is in the compiled config, and /demo/shop embeds the snippet.
+        cfg = c.get("/api/v1/config", headers={"X-API-Key": a["api_key"]}).json()
+        assert [e["slug"] for e in cfg["experiments"]] == [a["experiment_slug"]]
+        page = c.get("/demo/shop")
+        assert page.status_code == 200 and f"/s/{a['api_key']}.js" in page.text
+        assert 'id="buy-button"' in page.text
     app.state.engine.dispose()
 
 

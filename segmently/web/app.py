@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from segmently.orgs.router import router as orgs_router
     from segmently.projects.router import router as projects_router
     from segmently.web.dashboard import router as dashboard_router
+    from segmently.web.demo_shop import router as demo_router
     from segmently.web.health import router as health_router
 
     app.include_router(health_router)
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experiments_router)
     app.include_router(manage_router)
     app.include_router(dashboard_router)
+    app.include_router(demo_router)
     install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     return app
