@@ -10,12 +10,25 @@ from segmently.db.models.experiments import (
     Variant,
 )
 from segmently.db.models.projects import ApiKey, Project
+from segmently.db.models.tracking import (
+    Assignment,
+    Conversion,
+    Event,
+    FunnelDaily,
+    GoalDaily,
+    VariantDaily,
+)
 
 __all__ = [
     "ApiKey",
+    "Assignment",
+    "Conversion",
+    "Event",
     "Experiment",
     "ExperimentAudit",
+    "FunnelDaily",
     "Goal",
+    "GoalDaily",
     "ManagementKey",
     "Membership",
     "Organization",
@@ -23,4 +36,5 @@ __all__ = [
     "ProjectConfig",
     "User",
     "Variant",
+    "VariantDaily",
 ]
