@@ -9,6 +9,7 @@ from segmently.db.models.experiments import (
     ProjectConfig,
     Variant,
 )
+from segmently.db.models.outbox import OutboxMessage
 from segmently.db.models.projects import ApiKey, Project
 from segmently.db.models.tracking import (
     Assignment,
@@ -32,6 +33,7 @@ __all__ = [
     "ManagementKey",
     "Membership",
     "Organization",
+    "OutboxMessage",
     "Project",
     "ProjectConfig",
     "User",
