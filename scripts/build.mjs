@@ -3,6 +3,7 @@ import { build } from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildSnippet } from "../snippet/build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "segmently/web/static/dist");
@@ -19,4 +20,5 @@ await build({
   target: ["es2019"],
   logLevel: "warning",
 });
+await buildSnippet(root, out);
 console.log("assets built into", out);

@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from segmently.experiments.router import router as experiments_router
     from segmently.orgs.router import router as orgs_router
     from segmently.projects.router import router as projects_router
+    from segmently.snippet.router import router as snippet_router
     from segmently.web.dashboard import router as dashboard_router
     from segmently.web.demo_shop import router as demo_router
     from segmently.web.health import router as health_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experiments_router)
     app.include_router(manage_router)
     app.include_router(dashboard_router)
+    app.include_router(snippet_router)
     app.include_router(demo_router)
     install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

@@ -1,0 +1,1 @@
+"""Delivery of segmently.js: the snippet with the project's compiled config inlined."""
