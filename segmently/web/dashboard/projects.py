@@ -11,6 +11,7 @@ from segmently.db.models import Project
 from segmently.errors import DomainError, Forbidden, NotFound
 from segmently.projects import service
 from segmently.projects.snippet import data_attribute_tag, script_tag
+from segmently.web.dashboard.experiments import experiments_context
 from segmently.web.dashboard.rendering import (
     form_with_csrf,
     layout_context,
@@ -113,7 +114,9 @@ def project_page(
             "snippet": script_tag(base, key),
             "snippet_attr": data_attribute_tag(base, key),
             "base_url": base,
-        },
+            "deleted": request.query_params.get("deleted"),
+        }
+        | experiments_context(db, principal, project),
     )
 
 

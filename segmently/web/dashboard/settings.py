@@ -1,0 +1,105 @@
+"""Page: organization settings — management API keys (Enterprise, created and revoked by owners)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from segmently.auth import management
+from segmently.auth.dependencies import OptionalPrincipal
+from segmently.auth.service import Principal
+from segmently.errors import DomainError, Forbidden, NotFound
+from segmently.orgs import service as orgs
+from segmently.web.dashboard.rendering import (
+    form_with_csrf,
+    layout_context,
+    login_redirect,
+    redirect,
+    render,
+)
+from segmently.web.deps import DB
+from segmently.web.errors import status_for
+
+router = APIRouter()
+
+
+def _page(
+    request: Request,
+    db: DB,
+    principal: Principal,
+    *,
+    raw_key: str | None = None,
+    error: DomainError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    keys = management.list_keys(db, principal.org.id)
+    return render(
+        request,
+        "settings/organization.html",
+        layout_context(db, principal)
+        | {
+            "keys": keys,
+            "active_keys": sum(1 for k in keys if k.revoked_at is None),
+            "max_keys": management.MAX_ACTIVE,
+            "enterprise": orgs.plan_of(principal.org).management_api,
+            "is_owner": principal.membership.role == "owner",
+            "raw_key": raw_key,
+            "error": error,
+            "revoked": request.query_params.get("revoked"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/settings")
+def settings_page(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    return _page(request, db, principal)
+
+
+@router.post("/settings/management-keys")
+async def create_key(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    try:
+        form = await form_with_csrf(request)
+    except Forbidden as exc:
+        return render(
+            request, "error.html", {"principal": None, "message": exc.message}, status_code=403
+        )
+    try:
+        _, raw = management.create_key(db, principal.membership, form.get("name", ""))
+    except DomainError as exc:
+        db.rollback()
+        return _page(request, db, principal, error=exc, status_code=status_for(exc))
+    # The raw key is rendered in this response only; it is stored as a hash.
+    response = _page(request, db, principal, raw_key=raw, status_code=201)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/settings/management-keys/{key_id}/revoke")
+async def revoke_key(
+    key_id: str, request: Request, db: DB, principal: OptionalPrincipal
+) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    try:
+        await form_with_csrf(request)
+    except Forbidden as exc:
+        return render(
+            request, "error.html", {"principal": None, "message": exc.message}, status_code=403
+        )
+    try:
+        try:
+            kid = uuid.UUID(key_id)
+        except ValueError:
+            raise NotFound("Management key not found.") from None
+        management.revoke_key(db, principal.membership, kid)
+    except DomainError as exc:
+        db.rollback()
+        return _page(request, db, principal, error=exc, status_code=status_for(exc))
+    return redirect("/settings?revoked=1")
