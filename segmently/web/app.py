@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from segmently.orgs.router import router as orgs_router
     from segmently.projects.router import router as projects_router
     from segmently.snippet.router import router as snippet_router
+    from segmently.tracking.router import router as tracking_router
     from segmently.web.dashboard import router as dashboard_router
     from segmently.web.demo_shop import router as demo_router
     from segmently.web.health import router as health_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard_router)
     app.include_router(snippet_router)
     app.include_router(demo_router)
+    app.include_router(tracking_router)
     install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     return app

@@ -1,0 +1,158 @@
+"""What ingestion needs to know about a project, read once and cached for a second.
+
+Events name experiments, variants and goals by id; checking them and turning events into
+aggregates needs the project's experiments, their variants, goals and funnel steps, and the
+organization's plan (retention window, funnels). A change in the dashboard is seen within
+``ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from segmently.core.plans import plan_for
+from segmently.db.models import Experiment, Organization, Project
+
+# Experiments whose numbers still move: live ones, and paused ones for late beacons of
+# visitors already in them. Drafts (previews) and archived experiments only log events.
+COUNTED_STATUSES = frozenset({"live", "paused"})
+
+
+@dataclass(frozen=True, slots=True)
+class VariantInfo:
+    id: uuid.UUID
+    key: str
+    name: str
+    weight: int
+    changes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class GoalInfo:
+    id: uuid.UUID
+    experiment_id: uuid.UUID
+    kind: str
+    url: str | None
+    event_name: str | None
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StepInfo:
+    url: str
+    event_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentInfo:
+    id: uuid.UUID
+    slug: str
+    status: str
+    seed: str
+    traffic_percentage: int
+    targeting: dict[str, Any]
+    variants: tuple[VariantInfo, ...]
+    variant_ids: frozenset[uuid.UUID]
+    goals: tuple[GoalInfo, ...]
+    funnel: tuple[StepInfo, ...]
+
+    @property
+    def counted(self) -> bool:
+        return self.status in COUNTED_STATUSES
+
+    @property
+    def primary_goal(self) -> GoalInfo | None:
+        return next((g for g in self.goals if g.primary), self.goals[0] if self.goals else None)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectCatalog:
+    project_id: uuid.UUID
+    org_id: uuid.UUID
+    tier: str
+    retention_days: int
+    funnels_enabled: bool
+    experiments: dict[uuid.UUID, ExperimentInfo]
+    by_slug: dict[str, ExperimentInfo]
+    goals: dict[uuid.UUID, GoalInfo]
+    counted: tuple[ExperimentInfo, ...] = field(default=())
+
+
+def load_catalog(session: Session, project: Project) -> ProjectCatalog:
+    org = session.get(Organization, project.org_id)
+    tier = org.tier if org is not None else "free"
+    plan = plan_for(tier)
+    experiments: dict[uuid.UUID, ExperimentInfo] = {}
+    goals: dict[uuid.UUID, GoalInfo] = {}
+    query = (
+        select(Experiment)
+        .where(Experiment.project_id == project.id)
+        .options(selectinload(Experiment.variants), selectinload(Experiment.goals))
+    )
+    for exp in session.scalars(query):
+        variants = tuple(
+            VariantInfo(v.id, v.key, v.name, v.weight, list(v.changes or []))
+            for v in sorted(exp.variants, key=lambda v: v.position)
+        )
+        exp_goals = tuple(
+            GoalInfo(g.id, exp.id, g.kind, g.url, g.event_name, g.is_primary)
+            for g in sorted(exp.goals, key=lambda g: g.position)
+        )
+        steps = tuple(
+            StepInfo(str(s.get("url") or ""), s.get("event_name") or None)
+            for s in (exp.funnel_steps or [])
+            if isinstance(s, dict)
+        )
+        info = ExperimentInfo(
+            id=exp.id,
+            slug=exp.slug,
+            status=exp.status,
+            seed=exp.seed,
+            traffic_percentage=exp.traffic_percentage,
+            targeting=dict(exp.targeting or {}),
+            variants=variants,
+            variant_ids=frozenset(v.id for v in variants),
+            goals=exp_goals,
+            funnel=steps,
+        )
+        experiments[exp.id] = info
+        goals.update((g.id, g) for g in exp_goals)
+    return ProjectCatalog(
+        project_id=project.id,
+        org_id=project.org_id,
+        tier=tier,
+        retention_days=plan.retention_days,
+        funnels_enabled=plan.funnels,
+        experiments=experiments,
+        by_slug={e.slug: e for e in experiments.values()},
+        goals=goals,
+        counted=tuple(e for e in experiments.values() if e.counted),
+    )
+
+
+class CatalogCache:
+    def __init__(self, ttl: float = 1.0) -> None:
+        self.ttl = ttl
+        self._items: dict[uuid.UUID, tuple[float, ProjectCatalog]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, project: Project) -> ProjectCatalog:
+        now = time.monotonic()
+        hit = self._items.get(project.id)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        catalog = load_catalog(session, project)
+        with self._lock:
+            self._items[project.id] = (now, catalog)
+        return catalog
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -1,0 +1,219 @@
+"""Ingestion rules: who may send, what is accepted, and the server-side assignment decision.
+
+Nothing here imports FastAPI; the router reads the request and hands the bytes over.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from segmently.core.assignment import Allocation, CompiledAllocation, assign, compile_allocation
+from segmently.errors import InvalidInput, NotFound, Unauthorized
+from segmently.kit.clock import utcnow
+from segmently.projects import service as projects
+from segmently.tracking.catalog import CatalogCache, ExperimentInfo, ProjectCatalog, VariantInfo
+from segmently.tracking.ratelimit import IngestLimiter
+from segmently.tracking.store import AssignWork, EventWork
+from segmently.tracking.validation import (
+    CleanEvent,
+    Rejection,
+    batch_events,
+    check_content_type,
+    check_event,
+    decode_json,
+    inflate,
+)
+from segmently.tracking.writer import GroupCommitWriter
+
+BAD_KEY = "Missing or invalid API key."
+
+
+@dataclass
+class Ingestion:
+    """The long-lived parts of ingestion, one per app."""
+
+    sessions: sessionmaker[Session]
+    writer: GroupCommitWriter
+    limiter: IngestLimiter
+    catalogs: CatalogCache = field(default_factory=CatalogCache)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestInfo:
+    """What the router learned from HTTP: the raw body and where the key may be."""
+
+    body: bytes
+    content_type: str | None
+    content_encoding: str | None
+    header_key: str | None
+    query_key: str | None
+    ip: str
+
+
+@dataclass(slots=True)
+class Prepared:
+    catalog: ProjectCatalog
+    work: EventWork
+    rejected: list[Rejection]
+
+
+def truncate_ip(ip: str) -> str | None:
+    """The /24 (IPv4) or /48 (IPv6) network of ``ip``: enough for coarse geography, not a person."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    prefix = 24 if addr.version == 4 else 48
+    return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
+
+
+def read_body(info: RequestInfo) -> dict[str, Any]:
+    check_content_type(info.content_type)
+    return decode_json(inflate(info.body, info.content_encoding))
+
+
+def authenticate(ing: Ingestion, session: Session, info: RequestInfo, body: dict[str, Any]) -> Any:
+    """The key's project: from ``X-API-Key``, else the body's or the query's ``api_key``."""
+    raw = info.header_key or body.get("api_key") or info.query_key
+    project = projects.project_for_key(session, raw if isinstance(raw, str) else None)
+    if project is None:
+        raise Unauthorized(BAD_KEY, code="invalid_api_key")
+    ing.limiter.hit_key(str(project.id))
+    return project
+
+
+def prepare_events(ing: Ingestion, info: RequestInfo, *, batch: bool) -> Prepared:
+    """Check a track or batch request; the accepted events go to the writer, unwritten."""
+    body = read_body(info)
+    raw_events = batch_events(body) if batch else [body]
+    with ing.sessions() as session:
+        project = authenticate(ing, session, info, body)
+        catalog = ing.catalogs.get(session, project)
+        session.rollback()
+    now = utcnow()
+    oldest = now - timedelta(days=catalog.retention_days)
+    clean: list[CleanEvent] = []
+    rejected: list[Rejection] = []
+    for index, raw in enumerate(raw_events):
+        result = check_event(index, raw, now=now, oldest=oldest, catalog=catalog)
+        if isinstance(result, Rejection):
+            rejected.append(result)
+        else:
+            clean.append(result)
+    work = EventWork(catalog=catalog, events=clean, received_at=now, ip_prefix=truncate_ip(info.ip))
+    return Prepared(catalog, work, rejected)
+
+
+def summary(prepared: Prepared) -> dict[str, Any]:
+    accepted = sum(prepared.work.inserted)
+    return {
+        "accepted": accepted,
+        "duplicates": len(prepared.work.events) - accepted,
+        "rejected": [r.as_dict() for r in prepared.rejected],
+    }
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+@dataclass(frozen=True, slots=True)
+class AssignDecision:
+    experiment: ExperimentInfo
+    visitor_id: str
+    variant: VariantInfo | None
+    reason: str | None  # not_live | targeting | traffic, when variant is None
+
+
+@lru_cache(maxsize=4096)
+def _compiled(seed: str, weights: tuple[int, ...], traffic: int) -> CompiledAllocation:
+    return compile_allocation(Allocation(seed=seed, weights=weights, traffic_percent=traffic))
+
+
+def hashed_variant(experiment: ExperimentInfo, visitor_id: str) -> VariantInfo | None:
+    """The same bucketing as the snippet (``core.assignment``): seed, weights, traffic."""
+    weights = tuple(v.weight for v in experiment.variants)
+    index = assign(_compiled(experiment.seed, weights, experiment.traffic_percentage), visitor_id)
+    return None if index is None else experiment.variants[index]
+
+
+def _visitor_id(body: dict[str, Any]) -> str:
+    value = body.get("visitor_id")
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("visitor_id is required.", field="visitor_id")
+    if len(value) > 128:
+        raise InvalidInput("visitor_id is longer than 128 characters.", field="visitor_id")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "visitor_id must not contain lone surrogates.", field="visitor_id"
+        ) from None
+    if any(ord(c) < 32 or c == "\x7f" for c in value):
+        raise InvalidInput("visitor_id must not contain control characters.", field="visitor_id")
+    return value
+
+
+def targeting_data(body: dict[str, Any]) -> dict[str, Any]:
+    data = body.get("targeting_data")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput("targeting_data must be an object.", field="targeting_data")
+    for name in ("url", "device", "country"):
+        value = data.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > 4096):
+            raise InvalidInput(f"{name} must be a string.", field=f"targeting_data.{name}")
+    attributes = data.get("attributes")
+    if attributes is not None and not isinstance(attributes, dict):
+        raise InvalidInput("attributes must be an object.", field="targeting_data.attributes")
+    return data
+
+
+def decide(
+    ing: Ingestion, info: RequestInfo, slug: str
+) -> tuple[AssignDecision, AssignWork | None]:
+    """Who the visitor is and what they should see; the work stores a new assignment."""
+    body = read_body(info)
+    with ing.sessions() as session:
+        project = authenticate(ing, session, info, body)
+        catalog = ing.catalogs.get(session, project)
+        session.rollback()
+    experiment = catalog.by_slug.get(slug)
+    if experiment is None:
+        raise NotFound("No experiment with this slug in the key's project.", field="slug")
+    visitor_id = _visitor_id(body)
+    context = targeting_data(body)
+    if experiment.status != "live":
+        return AssignDecision(experiment, visitor_id, None, "not_live"), None
+    if not matches_targeting(experiment, context):
+        return AssignDecision(experiment, visitor_id, None, "targeting"), None
+    variant = hashed_variant(experiment, visitor_id)
+    # A visitor whom traffic now excludes keeps an earlier stored assignment: look it up only.
+    work = AssignWork(
+        experiment, visitor_id, variant.id if variant else None, utcnow(), store=variant is not None
+    )
+    return AssignDecision(experiment, visitor_id, variant, None), work
+
+
+def resolve(decision: AssignDecision, work: AssignWork | None) -> AssignDecision:
+    """The decision after the transaction: the stored variant wins over the hash."""
+    if work is None:
+        return decision
+    stored = next((v for v in decision.experiment.variants if v.id == work.variant_id), None)
+    if stored is None:
+        return AssignDecision(decision.experiment, decision.visitor_id, None, "traffic")
+    return AssignDecision(decision.experiment, decision.visitor_id, stored, None)
+
+
+def matches_targeting(experiment: ExperimentInfo, context: dict[str, Any]) -> bool:
+    from segmently.tracking.targeting import matches
+
+    return matches(experiment.targeting, context)

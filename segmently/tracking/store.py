@@ -1,0 +1,502 @@
+"""One group-commit transaction: events, assignments, conversions and daily aggregates.
+
+The writer hands :func:`write_group` the work of many concurrent requests; everything here runs
+in the caller's transaction and is committed once. The order of operations:
+
+1. events, ``INSERT … ON CONFLICT (project_id, event_id) DO NOTHING RETURNING`` — what comes
+   back is new; everything else is a duplicate and changes nothing else;
+2. the visitors' assignments, read ``FOR UPDATE`` (PostgreSQL) so that another process cannot
+   move the same visitor's counters at the same time; first exposures are inserted with
+   ``ON CONFLICT DO NOTHING`` (first write wins) and only the rows that came back count;
+3. the new events are walked in order to derive conversions, funnel progress and engagement;
+4. conversions are upserted with ``RETURNING revenue, events``: from the new total r' and the
+   added v the old total is r' − v, so the sum of squares gains r'² − (r' − v)²;
+5. the per-day aggregate rows are upserted with increments, sorted by key (no deadlocks).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Table, bindparam, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from segmently.db.models import (
+    Assignment,
+    Conversion,
+    Event,
+    FunnelDaily,
+    GoalDaily,
+    VariantDaily,
+)
+from segmently.tracking.catalog import ExperimentInfo, GoalInfo, ProjectCatalog, StepInfo
+from segmently.tracking.validation import CleanEvent
+
+BOUNCE_MS = 5000
+_CHUNK = 400
+
+EVENTS: Table = Event.__table__  # type: ignore[assignment]
+ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[assignment]
+CONVERSIONS: Table = Conversion.__table__  # type: ignore[assignment]
+VARIANT_DAILY: Table = VariantDaily.__table__  # type: ignore[assignment]
+GOAL_DAILY: Table = GoalDaily.__table__  # type: ignore[assignment]
+FUNNEL_DAILY: Table = FunnelDaily.__table__  # type: ignore[assignment]
+
+
+@dataclass(slots=True)
+class EventWork:
+    """The accepted events of one request; ``inserted[i]`` is filled in by the transaction."""
+
+    catalog: ProjectCatalog
+    events: list[CleanEvent]
+    received_at: datetime
+    ip_prefix: str | None
+    inserted: list[bool] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class AssignWork:
+    """A server-side assignment; ``variant_id`` is replaced by the stored one (first wins)."""
+
+    experiment: ExperimentInfo
+    visitor_id: str
+    variant_id: uuid.UUID | None
+    at: datetime
+    store: bool = True  # False: only look up an earlier assignment
+    new: bool = False
+
+
+Work = EventWork | AssignWork
+
+
+@dataclass(slots=True)
+class _Seat:
+    """A visitor's assignment in one experiment, as this transaction sees it."""
+
+    id: int
+    variant_id: uuid.UUID
+    funnel_step: int
+    start_step: int
+
+
+@dataclass(slots=True)
+class _Deltas:
+    variant: dict[tuple[uuid.UUID, date], list[Any]] = field(default_factory=dict)
+    goal: dict[tuple[uuid.UUID, uuid.UUID, date], list[Any]] = field(default_factory=dict)
+    funnel: dict[tuple[uuid.UUID, int, date], list[Any]] = field(default_factory=dict)
+
+    def variant_row(self, experiment_id: uuid.UUID, variant_id: uuid.UUID, day: date) -> list[Any]:
+        row = self.variant.get((variant_id, day))
+        if row is None:
+            # experiment, visitors, page_views, exits, bounces, time_ms, time_count
+            row = self.variant[(variant_id, day)] = [experiment_id, 0, 0, 0, 0, 0, 0]
+        return row
+
+
+def _insert(session: Session, table: Table) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def write_group(session: Session, works: list[Work]) -> None:
+    """Store ``works`` in the session's transaction (the caller commits)."""
+    new_events = _insert_events(session, [w for w in works if isinstance(w, EventWork)])
+    assigns = [w for w in works if isinstance(w, AssignWork)]
+    if not new_events and not assigns:
+        return
+    deltas = _Deltas()
+    seats = _load_seats(session, new_events, assigns)
+    _first_exposures(session, new_events, assigns, seats, deltas)
+    conversions: dict[tuple[uuid.UUID, uuid.UUID, str], list[Any]] = {}
+    for catalog, event in new_events:
+        _apply(catalog, event, seats, deltas, conversions)
+    _store_conversions(session, conversions, deltas)
+    _store_funnel_steps(session, seats)
+    _store_aggregates(session, deltas)
+
+
+# --------------------------------------------------------------------------- 1. events
+
+
+def _insert_events(
+    session: Session, works: list[EventWork]
+) -> list[tuple[ProjectCatalog, CleanEvent]]:
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[uuid.UUID, str]] = set()
+    owners: list[tuple[EventWork, int]] = []
+    for work in works:
+        work.inserted = [False] * len(work.events)
+        pid = work.catalog.project_id
+        for i, ev in enumerate(work.events):
+            key = (pid, ev.event_id)
+            if key in seen:  # the same id twice in this group: the first one wins
+                continue
+            seen.add(key)
+            owners.append((work, i))
+            rows.append(
+                {
+                    "project_id": pid,
+                    "event_id": ev.event_id,
+                    "event_name": ev.event_name,
+                    "visitor_id": ev.visitor_id,
+                    "session_id": ev.session_id,
+                    "experiment_id": ev.experiment_id,
+                    "variant_id": ev.variant_id,
+                    "device_type": ev.device_type,
+                    "event_data": ev.data,
+                    "occurred_at": ev.occurred_at,
+                    "received_at": work.received_at,
+                    "ip_prefix": work.ip_prefix,
+                }
+            )
+    if not rows:
+        return []
+    stmt = (
+        _insert(session, EVENTS)
+        .on_conflict_do_nothing(index_elements=["project_id", "event_id"])
+        .returning(EVENTS.c.project_id, EVENTS.c.event_id)
+    )
+    stored = {(r[0], r[1]) for r in session.execute(stmt, rows)}
+    new: list[tuple[ProjectCatalog, CleanEvent]] = []
+    for work, i in owners:
+        ev = work.events[i]
+        if (work.catalog.project_id, ev.event_id) in stored:
+            work.inserted[i] = True
+            new.append((work.catalog, ev))
+    return new
+
+
+# --------------------------------------------------------------------------- 2. assignments
+
+
+def _load_seats(
+    session: Session,
+    new_events: list[tuple[ProjectCatalog, CleanEvent]],
+    assigns: list[AssignWork],
+) -> dict[tuple[uuid.UUID, str], _Seat]:
+    pairs: set[tuple[uuid.UUID, str]] = set()
+    for catalog, ev in new_events:
+        for exp in _scope(catalog, ev):
+            pairs.add((exp.id, ev.visitor_id))
+    pairs.update((w.experiment.id, w.visitor_id) for w in assigns)
+    seats: dict[tuple[uuid.UUID, str], _Seat] = {}
+    ordered = sorted(pairs, key=lambda p: (str(p[0]), p[1]))
+    a = ASSIGNMENTS.c
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        query = (
+            select(a.id, a.experiment_id, a.visitor_id, a.variant_id, a.funnel_step)
+            .where(tuple_(a.experiment_id, a.visitor_id).in_(chunk))
+            .order_by(a.experiment_id, a.visitor_id)
+            .with_for_update()
+        )
+        for row in session.execute(query):
+            seats[(row[1], row[2])] = _Seat(row[0], row[3], row[4], row[4])
+    return seats
+
+
+def _first_exposures(
+    session: Session,
+    new_events: list[tuple[ProjectCatalog, CleanEvent]],
+    assigns: list[AssignWork],
+    seats: dict[tuple[uuid.UUID, str], _Seat],
+    deltas: _Deltas,
+) -> None:
+    wanted: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+    owners: dict[tuple[uuid.UUID, str], AssignWork] = {}
+    inserted: set[tuple[uuid.UUID, str]] = set()
+    for work in assigns:
+        key = (work.experiment.id, work.visitor_id)
+        if work.store and work.variant_id and key not in seats and key not in wanted:
+            wanted[key] = _seat_row(key, work.variant_id, work.at, "server")
+            owners[key] = work
+    for catalog, ev in new_events:
+        if ev.event_name != "page_view" or ev.experiment_id is None or ev.variant_id is None:
+            continue
+        exp = catalog.experiments.get(ev.experiment_id)
+        if exp is None or not exp.counted:
+            continue
+        key = (exp.id, ev.visitor_id)
+        if key not in seats and key not in wanted:
+            wanted[key] = _seat_row(key, ev.variant_id, ev.occurred_at, "event")
+    if wanted:
+        rows = [wanted[k] for k in sorted(wanted, key=lambda p: (str(p[0]), p[1]))]
+        a = ASSIGNMENTS.c
+        stmt = (
+            _insert(session, ASSIGNMENTS)
+            .on_conflict_do_nothing(index_elements=["experiment_id", "visitor_id"])
+            .returning(a.id, a.experiment_id, a.visitor_id, a.variant_id)
+        )
+        for row in session.execute(stmt, rows):
+            key = (row[1], row[2])
+            inserted.add(key)
+            seats[key] = _Seat(row[0], row[3], 0, 0)
+            day = wanted[key]["assigned_at"].date()
+            deltas.variant_row(row[1], row[3], day)[1] += 1
+        lost = [k for k in wanted if k not in inserted]  # another process wrote them first
+        if lost:
+            query = select(a.id, a.experiment_id, a.visitor_id, a.variant_id, a.funnel_step).where(
+                tuple_(a.experiment_id, a.visitor_id).in_(lost)
+            )
+            for row in session.execute(query.with_for_update()):
+                seats[(row[1], row[2])] = _Seat(row[0], row[3], row[4], row[4])
+    for work in assigns:
+        key = (work.experiment.id, work.visitor_id)
+        seat = seats.get(key)
+        work.new = seat is not None and key in inserted and owners.get(key) is work
+        work.variant_id = seat.variant_id if seat is not None else None
+
+
+def _seat_row(
+    key: tuple[uuid.UUID, str], variant_id: uuid.UUID, at: datetime, source: str
+) -> dict[str, Any]:
+    return {
+        "experiment_id": key[0],
+        "visitor_id": key[1],
+        "variant_id": variant_id,
+        "assigned_at": at,
+        "source": source,
+        "funnel_step": 0,
+    }
+
+
+# --------------------------------------------------------------------------- 3. derive
+
+
+def _scope(catalog: ProjectCatalog, ev: CleanEvent) -> tuple[ExperimentInfo, ...]:
+    """The experiments an event can count for: the one it names, else all counted ones."""
+    if ev.experiment_id is not None:
+        exp = catalog.experiments.get(ev.experiment_id)
+        return (exp,) if exp is not None and exp.counted else ()
+    return catalog.counted
+
+
+def _path(url: Any) -> str | None:
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:
+        return None
+
+
+def url_matches(pattern: str | None, path: str | None) -> bool:
+    """The spec's funnel URL rule: empty or ``/`` is the homepage only; anything else is a
+    case-sensitive "pathname contains" (the hostname is ignored)."""
+    if path is None:
+        return False
+    wanted = (pattern or "").strip()
+    if wanted.startswith(("http://", "https://")):
+        wanted = _path(wanted) or "/"
+    if wanted in ("", "/"):
+        return path == "/"
+    return wanted in path
+
+
+def _step_matches(step: StepInfo, ev: CleanEvent, path: str | None) -> bool:
+    if step.event_name and ev.event_name == step.event_name:
+        return True
+    return ev.event_name == "page_view" and url_matches(step.url, path)
+
+
+def _goals_hit(exp: ExperimentInfo, ev: CleanEvent, path: str | None) -> list[GoalInfo]:
+    name = ev.event_name
+    if name == "conversion":
+        goal_id = ev.data.get("goal_id")
+        if goal_id:
+            return [g for g in exp.goals if str(g.id) == str(goal_id).lower()]
+        primary = exp.primary_goal
+        return [primary] if primary is not None else []
+    if name == "page_view":
+        return [g for g in exp.goals if g.kind == "page_view" and url_matches(g.url, path)]
+    if name == "page_exit":
+        return []
+    return [g for g in exp.goals if g.kind == "custom_event" and g.event_name == name]
+
+
+def _apply(
+    catalog: ProjectCatalog,
+    ev: CleanEvent,
+    seats: dict[tuple[uuid.UUID, str], _Seat],
+    deltas: _Deltas,
+    conversions: dict[tuple[uuid.UUID, uuid.UUID, str], list[Any]],
+) -> None:
+    path = _path(ev.data.get("url")) if ev.event_name == "page_view" else None
+    day = ev.occurred_at.date()
+    for exp in _scope(catalog, ev):
+        seat = seats.get((exp.id, ev.visitor_id))
+        if seat is None:  # never exposed: the event is logged but counts for no variant
+            continue
+        if ev.event_name == "page_view":
+            deltas.variant_row(exp.id, seat.variant_id, day)[2] += 1
+        elif ev.event_name == "page_exit":
+            row = deltas.variant_row(exp.id, seat.variant_id, day)
+            row[3] += 1
+            duration = int(ev.data.get("duration_ms") or 0)
+            if duration < BOUNCE_MS and not ev.data.get("interacted"):
+                row[4] += 1
+            else:
+                row[5] += duration
+                row[6] += 1
+        value = ev.data.get("value") if ev.event_name != "page_exit" else None
+        revenue = float(value) if isinstance(value, int | float) and value > 0 else 0.0
+        for goal in _goals_hit(exp, ev, path):
+            key = (exp.id, goal.id, ev.visitor_id)
+            conv = conversions.get(key)
+            if conv is None:
+                conversions[key] = [seat.variant_id, revenue, 1, ev.occurred_at]
+            else:
+                conv[1] += revenue
+                conv[2] += 1
+        # Steps count only in order: an event can satisfy the next step, never a later one.
+        if (
+            exp.funnel
+            and catalog.funnels_enabled
+            and seat.funnel_step < len(exp.funnel)
+            and _step_matches(exp.funnel[seat.funnel_step], ev, path)
+        ):
+            seat.funnel_step += 1
+            fkey = (seat.variant_id, seat.funnel_step, day)
+            frow = deltas.funnel.get(fkey)
+            if frow is None:
+                deltas.funnel[fkey] = [exp.id, 1]
+            else:
+                frow[1] += 1
+
+
+# --------------------------------------------------------------------------- 4-5. write
+
+
+def _store_conversions(
+    session: Session,
+    conversions: dict[tuple[uuid.UUID, uuid.UUID, str], list[Any]],
+    deltas: _Deltas,
+) -> None:
+    if not conversions:
+        return
+    keys = sorted(conversions, key=lambda k: (str(k[0]), str(k[1]), k[2]))
+    rows = [
+        {
+            "experiment_id": k[0],
+            "goal_id": k[1],
+            "visitor_id": k[2],
+            "variant_id": conversions[k][0],
+            "revenue": conversions[k][1],
+            "events": conversions[k][2],
+            "first_at": conversions[k][3],
+        }
+        for k in keys
+    ]
+    c = CONVERSIONS.c
+    ins = _insert(session, CONVERSIONS)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["experiment_id", "goal_id", "visitor_id"],
+        set_={
+            "revenue": c.revenue + ins.excluded.revenue,
+            "events": c.events + ins.excluded.events,
+        },
+    ).returning(c.experiment_id, c.goal_id, c.visitor_id, c.variant_id, c.revenue, c.events)
+    for row in session.execute(stmt, rows):
+        key = (row[0], row[1], row[2])
+        _, added, count, first_at = conversions[key]
+        total = float(row[4])
+        old = total - added
+        day = first_at.date()
+        gkey = (row[1], row[3], day)
+        grow = deltas.goal.get(gkey)
+        if grow is None:
+            grow = deltas.goal[gkey] = [row[0], 0, 0.0, 0.0]
+        if int(row[5]) == count:  # this transaction created the row: a new converting visitor
+            grow[1] += 1
+            old = 0.0
+        grow[2] += added
+        grow[3] += total * total - old * old
+
+
+def _store_funnel_steps(session: Session, seats: dict[tuple[uuid.UUID, str], _Seat]) -> None:
+    moved = [
+        {"b_id": s.id, "b_step": s.funnel_step}
+        for s in seats.values()
+        if s.funnel_step != s.start_step
+    ]
+    if not moved:
+        return
+    a = ASSIGNMENTS.c
+    stmt = (
+        ASSIGNMENTS.update()
+        .where(a.id == bindparam("b_id"))
+        .values(funnel_step=bindparam("b_step"))
+    )
+    session.execute(stmt, sorted(moved, key=lambda r: r["b_id"]))
+
+
+def _store_aggregates(session: Session, deltas: _Deltas) -> None:
+    if deltas.variant:
+        rows = [
+            {
+                "variant_id": k[0],
+                "day": k[1],
+                "experiment_id": v[0],
+                "visitors": v[1],
+                "page_views": v[2],
+                "exits": v[3],
+                "bounces": v[4],
+                "time_on_page_ms": v[5],
+                "time_on_page_count": v[6],
+            }
+            for k, v in sorted(deltas.variant.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))
+        ]
+        _upsert_add(
+            session,
+            VARIANT_DAILY,
+            ["variant_id", "day"],
+            ["visitors", "page_views", "exits", "bounces", "time_on_page_ms", "time_on_page_count"],
+            rows,
+        )
+    if deltas.goal:
+        rows = [
+            {
+                "goal_id": k[0],
+                "variant_id": k[1],
+                "day": k[2],
+                "experiment_id": v[0],
+                "conversions": v[1],
+                "revenue_sum": v[2],
+                "revenue_sumsq": v[3],
+            }
+            for k, v in sorted(
+                deltas.goal.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]), kv[0][2])
+            )
+        ]
+        _upsert_add(
+            session,
+            GOAL_DAILY,
+            ["goal_id", "variant_id", "day"],
+            ["conversions", "revenue_sum", "revenue_sumsq"],
+            rows,
+        )
+    if deltas.funnel:
+        rows = [
+            {"variant_id": k[0], "step": k[1], "day": k[2], "experiment_id": v[0], "reached": v[1]}
+            for k, v in sorted(
+                deltas.funnel.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2])
+            )
+        ]
+        _upsert_add(session, FUNNEL_DAILY, ["variant_id", "step", "day"], ["reached"], rows)
+
+
+def _upsert_add(
+    session: Session, table: Table, keys: list[str], counters: list[str], rows: list[dict[str, Any]]
+) -> None:
+    ins = _insert(session, table)
+    stmt = ins.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: table.c[name] + ins.excluded[name] for name in counters},
+    )
+    session.execute(stmt, rows)
