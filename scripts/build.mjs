@@ -11,14 +11,23 @@ mkdirSync(out, { recursive: true });
 
 copyFileSync(join(root, "node_modules/htmx.org/dist/htmx.min.js"), join(out, "htmx.min.js"));
 
-await build({
-  entryPoints: [join(root, "segmently/web/ts/dashboard.ts")],
-  outfile: join(out, "dashboard.js"),
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: ["es2019"],
-  logLevel: "warning",
-});
+// Dashboard islands: each page loads only the ones it needs.
+const islands = [
+  ["segmently/web/ts/dashboard.ts", "dashboard.js"],
+  ["segmently/web/ts/wizard.ts", "wizard.js"],
+  // CodeMirror: loaded by the wizard only when a code change is on screen.
+  ["segmently/web/ts/code-editor.ts", "code-editor.js"],
+];
+for (const [entry, file] of islands) {
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile: join(out, file),
+    bundle: true,
+    minify: true,
+    format: "iife",
+    target: ["es2019"],
+    logLevel: "warning",
+  });
+}
 await buildSnippet(root, out);
 console.log("assets built into", out);
