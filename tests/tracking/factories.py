@@ -56,7 +56,7 @@ def live_experiment(
     project = create_project(client, user["headers"])
     body: dict[str, Any] = {
         "goals": GOALS,
-        "funnel_steps": FUNNEL,
+        "funnel_steps": FUNNEL if tier != "free" else [],
         "targeting": {"url_rules": [], "device": "all", "countries": [], "attributes": []},
     } | changes
     experiment = create(client, user["headers"], project["id"], **body)
@@ -90,7 +90,14 @@ def exposure(
     )
 
 
-def send(client: TestClient, key: str, events: list[dict[str, Any]], **kwargs: Any) -> Any:
+def send(
+    client: TestClient,
+    key: str,
+    events: list[dict[str, Any]],
+    headers: dict[str, str] | None = None,
+) -> Any:
     return client.post(
-        "/api/v1/events/batch", json={"events": events}, headers={"X-API-Key": key}, **kwargs
+        "/api/v1/events/batch",
+        json={"events": events},
+        headers={"X-API-Key": key} | (headers or {}),
     )
