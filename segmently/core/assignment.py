@@ -15,6 +15,7 @@ raising the traffic percentage never excludes a visitor who was included.
 
 from __future__ import annotations
 
+import math
 import zlib
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -98,8 +99,9 @@ def bucket(seed: str, salt: str, visitor_id: str) -> int:
 
 def traffic_to_bp(traffic_percent: float) -> int:
     """Traffic percentage (0–100, at most two decimals) as basis points (0–10000)."""
-    bp = round(traffic_percent * 100)
-    if not 0 <= bp <= BUCKETS or abs(bp - traffic_percent * 100) > 1e-6:
+    scaled = traffic_percent * 100
+    bp = round(scaled) if math.isfinite(scaled) else -1
+    if not 0 <= bp <= BUCKETS or abs(bp - scaled) > 1e-6:
         raise ValueError(
             f"traffic must be a percentage from 0 to 100 with at most two decimals, "
             f"got {traffic_percent!r}"
@@ -152,8 +154,8 @@ def traffic_problem(traffic_percent: float) -> str | None:
         return "traffic must be a number from 0 to 100"
     try:
         traffic_to_bp(traffic_percent)
-    except (ValueError, OverflowError) as error:
-        return str(error) if isinstance(error, ValueError) else "traffic is out of range"
+    except ValueError as error:
+        return str(error)
     return None
 
 
