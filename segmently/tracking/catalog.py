@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from segmently.core.evaluation import CompiledExperiment
 from segmently.core.plans import plan_for
 from segmently.db.models import Experiment, Organization, Project
+from segmently.tracking.targeting import compile_stored
 
 # Experiments whose numbers still move: live ones, and paused ones for late beacons of
 # visitors already in them. Drafts (previews) and archived experiments only log events.
@@ -62,6 +64,7 @@ class ExperimentInfo:
     variant_ids: frozenset[uuid.UUID]
     goals: tuple[GoalInfo, ...]
     funnel: tuple[StepInfo, ...]
+    rules: CompiledExperiment | None  # targeting + allocation, as core.evaluation wants them
 
     @property
     def counted(self) -> bool:
@@ -121,6 +124,12 @@ def load_catalog(session: Session, project: Project) -> ProjectCatalog:
             variant_ids=frozenset(v.id for v in variants),
             goals=exp_goals,
             funnel=steps,
+            rules=compile_stored(
+                exp.seed,
+                tuple(v.weight for v in variants),
+                exp.traffic_percentage,
+                dict(exp.targeting or {}),
+            ),
         )
         experiments[exp.id] = info
         goals.update((g.id, g) for g in exp_goals)

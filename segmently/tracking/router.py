@@ -213,6 +213,7 @@ async def assign(slug: str, request: Request) -> Response:
                 "changes": variant.changes,
             },
             reason=decision.reason,
+            failed_check=decision.check,
         )
         return JSONResponse(out.model_dump(mode="json"), headers=CORS)
 

@@ -75,3 +75,6 @@ class AssignOut(BaseModel):
     reason: Literal["not_live", "targeting", "traffic"] | None = Field(
         description="Why the visitor is not in the experiment."
     )
+    failed_check: Literal["url", "device", "country", "attributes"] | None = Field(
+        default=None, description="With reason `targeting`: the check that did not match."
+    )

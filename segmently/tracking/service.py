@@ -8,18 +8,19 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from segmently.core.assignment import Allocation, CompiledAllocation, assign, compile_allocation
+from segmently.core.evaluation import evaluate
+from segmently.core.targeting import SkipReason
 from segmently.errors import InvalidInput, NotFound, Unauthorized
 from segmently.kit.clock import utcnow
 from segmently.projects import service as projects
 from segmently.tracking.catalog import CatalogCache, ExperimentInfo, ProjectCatalog, VariantInfo
 from segmently.tracking.ratelimit import IngestLimiter
 from segmently.tracking.store import AssignWork, EventWork
+from segmently.tracking.targeting import visitor_of
 from segmently.tracking.validation import (
     CleanEvent,
     Rejection,
@@ -130,18 +131,7 @@ class AssignDecision:
     visitor_id: str
     variant: VariantInfo | None
     reason: str | None  # not_live | targeting | traffic, when variant is None
-
-
-@lru_cache(maxsize=4096)
-def _compiled(seed: str, weights: tuple[int, ...], traffic: int) -> CompiledAllocation:
-    return compile_allocation(Allocation(seed=seed, weights=weights, traffic_percent=traffic))
-
-
-def hashed_variant(experiment: ExperimentInfo, visitor_id: str) -> VariantInfo | None:
-    """The same bucketing as the snippet (``core.assignment``): seed, weights, traffic."""
-    weights = tuple(v.weight for v in experiment.variants)
-    index = assign(_compiled(experiment.seed, weights, experiment.traffic_percentage), visitor_id)
-    return None if index is None else experiment.variants[index]
+    check: str | None = None  # the targeting check that failed: url | device | country | …
 
 
 def _visitor_id(body: dict[str, Any]) -> str:
@@ -193,9 +183,18 @@ def decide(
     context = targeting_data(body)
     if experiment.status != "live":
         return AssignDecision(experiment, visitor_id, None, "not_live"), None
-    if not matches_targeting(experiment, context):
-        return AssignDecision(experiment, visitor_id, None, "targeting"), None
-    variant = hashed_variant(experiment, visitor_id)
+    decision = (
+        evaluate(experiment.rules, visitor_of(visitor_id, context))
+        if experiment.rules is not None
+        else None
+    )
+    if decision is not None and decision.skipped not in (None, SkipReason.TRAFFIC):
+        return AssignDecision(experiment, visitor_id, None, "targeting", decision.skipped), None
+    variant = (
+        experiment.variants[decision.variant]
+        if decision is not None and decision.variant is not None
+        else None
+    )
     # A visitor whom traffic now excludes keeps an earlier stored assignment: look it up only.
     work = AssignWork(
         experiment, visitor_id, variant.id if variant else None, utcnow(), store=variant is not None
@@ -211,9 +210,3 @@ def resolve(decision: AssignDecision, work: AssignWork | None) -> AssignDecision
     if stored is None:
         return AssignDecision(decision.experiment, decision.visitor_id, None, "traffic")
     return AssignDecision(decision.experiment, decision.visitor_id, stored, None)
-
-
-def matches_targeting(experiment: ExperimentInfo, context: dict[str, Any]) -> bool:
-    from segmently.tracking.targeting import matches
-
-    return matches(experiment.targeting, context)

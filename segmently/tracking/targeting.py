@@ -1,76 +1,68 @@
-"""Server-side targeting for ``/assign``: the experiment's rules against the caller's context.
-
-``context`` is the request's ``targeting_data``: ``url``, ``device``, ``country``,
-``attributes``. Delegates to ``segmently.core.targeting`` (the same rules as the snippet) when
-that module is present.
-"""
+"""The stored experiment (JSON columns) and ``/assign``'s ``targeting_data`` as the pure
+inputs of ``segmently.core.evaluation`` — the same decision the snippet makes in the browser."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
+
+from segmently.core.evaluation import CompiledExperiment, ExperimentRules, compile_experiment
+from segmently.core.targeting import (
+    AttributeCondition,
+    Device,
+    Operator,
+    Targeting,
+    UrlMatch,
+    UrlRule,
+    Visitor,
+)
+
+_DEVICES = {d.value: d for d in Device}
 
 
-def matches(targeting: dict[str, Any], context: dict[str, Any]) -> bool:
-    return _fallback(targeting, context)
+def _condition(raw: dict[str, Any]) -> AttributeCondition:
+    value = raw.get("value")
+    if isinstance(value, list):
+        value = tuple(value)
+    return AttributeCondition(str(raw.get("name")), Operator(str(raw.get("op"))), value)
 
 
-def _url_rule(kind: str, value: str, url: str) -> bool:
-    if kind == "exact":
-        return url.rstrip("/") == value.rstrip("/") or urlsplit(url).path == value
-    if kind == "contains":
-        return value in url
-    if kind == "starts_with":
-        return url.startswith(value) or urlsplit(url).path.startswith(value)
-    if kind == "ends_with":
-        return url.endswith(value) or urlsplit(url).path.endswith(value)
-    if kind == "regex":
-        try:
-            return re.search(value, url[:2048]) is not None
-        except re.error:
-            return False
-    return False
+def targeting_of(stored: dict[str, Any]) -> Targeting:
+    device = stored.get("device") or "all"
+    return Targeting(
+        url_rules=tuple(
+            UrlRule(UrlMatch(r["type"]), str(r["value"])) for r in stored.get("url_rules") or []
+        ),
+        devices=(_DEVICES[device],) if device in _DEVICES else (),
+        countries=tuple(stored.get("countries") or ()),
+        conditions=tuple(_condition(c) for c in stored.get("attributes") or []),
+    )
 
 
-def _attribute(cond: dict[str, Any], attributes: dict[str, Any]) -> bool:
-    name, op, wanted = cond.get("name"), cond.get("op"), cond.get("value")
-    present = name in attributes
-    actual = attributes.get(str(name))
-    if op == "exists":
-        return present
-    if not present:
-        return op == "not_equals"
-    if op == "equals":
-        return str(actual) == str(wanted)
-    if op == "not_equals":
-        return str(actual) != str(wanted)
-    if op == "in":
-        return isinstance(wanted, list) and str(actual) in [str(w) for w in wanted]
-    if op == "contains":
-        return str(wanted) in str(actual)
-    if op in ("greater", "less"):
-        try:
-            a, w = float(str(actual)), float(str(wanted))
-        except (TypeError, ValueError):
-            return False
-        return a > w if op == "greater" else a < w
-    return False
+def compile_stored(
+    seed: str, weights: tuple[int, ...], traffic: int, stored_targeting: dict[str, Any]
+) -> CompiledExperiment | None:
+    """``None`` when the stored rules cannot be compiled (then nobody is assigned)."""
+    try:
+        return compile_experiment(
+            ExperimentRules(
+                seed=seed,
+                weights=weights,
+                traffic_percent=traffic,
+                targeting=targeting_of(stored_targeting),
+            )
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
-def _fallback(targeting: dict[str, Any], context: dict[str, Any]) -> bool:
-    rules = targeting.get("url_rules") or []
-    url = context.get("url")
-    if rules and (
-        not isinstance(url, str)
-        or not any(_url_rule(str(r.get("type")), str(r.get("value")), url) for r in rules)
-    ):
-        return False
-    device = targeting.get("device") or "all"
-    if device != "all" and context.get("device") != device:
-        return False
-    countries = targeting.get("countries") or []
-    if countries and str(context.get("country") or "").upper() not in countries:
-        return False
-    attributes = context.get("attributes") or {}
-    return all(_attribute(c, attributes) for c in targeting.get("attributes") or [])
+def visitor_of(visitor_id: str, context: dict[str, Any]) -> Visitor:
+    attributes = context.get("attributes")
+    device = context.get("device")
+    country = context.get("country")
+    return Visitor(
+        id=visitor_id,
+        url=context.get("url") or "",
+        country=country if isinstance(country, str) else None,
+        attributes=attributes if isinstance(attributes, dict) else {},
+        device=_DEVICES.get(device) if isinstance(device, str) else None,
+    )

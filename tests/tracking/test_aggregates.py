@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from segmently.db.models import Assignment, Conversion, FunnelDaily, GoalDaily, VariantDaily
+from segmently.tracking.router import ingestion
 from tests.tracking.factories import event, exposure, live_experiment, send
 
 
@@ -151,7 +152,7 @@ def test_draft_experiment_events_are_logged_but_not_counted(client: TestClient, 
         headers=live.headers,
     )
     assert r.status_code == 200, r.text
-    app.state.ingestion.catalogs.clear()  # the catalog is cached for a second
+    ingestion(app).catalogs.clear()  # the catalog is cached for a second
     r = send(client, live.key, [exposure(live, "v9")])
     assert r.json()["accepted"] == 1
     assert _rows(app, Assignment) == []

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from segmently.core.assignment import Allocation, assign, compile_allocation
 from segmently.db.models import Assignment, Experiment, VariantDaily
+from segmently.tracking.router import ingestion
 from tests.tracking.factories import exposure, live_experiment, send
 
 
@@ -70,8 +71,9 @@ def test_reasons_for_not_being_in_the_experiment(client: TestClient, app: Any) -
     slug = live.experiment["slug"]
     r = _assign(client, live.key, slug, "v1", url="https://example.com/about", device="mobile")
     assert r.json()["reason"] == "targeting" and r.json()["variant"] is None
+    assert r.json()["failed_check"] == "url"
     r = _assign(client, live.key, slug, "v1", url="https://example.com/pricing", device="desktop")
-    assert r.json()["reason"] == "targeting"
+    assert r.json()["reason"] == "targeting" and r.json()["failed_check"] == "device"
     reasons = {
         _assign(
             client, live.key, slug, f"v{i}", url="https://x.io/pricing", device="mobile"
@@ -83,7 +85,7 @@ def test_reasons_for_not_being_in_the_experiment(client: TestClient, app: Any) -
         f"/api/v1/experiments/{live.id}/transitions", json={"action": "pause"}, headers=live.headers
     )
     assert r.status_code == 200
-    app.state.ingestion.catalogs.clear()
+    ingestion(app).catalogs.clear()
     r = _assign(client, live.key, slug, "v1", url="https://x.io/pricing", device="mobile")
     assert r.json()["reason"] == "not_live"
 
