@@ -427,13 +427,15 @@ const runJs = (code: string) => {
 const domReady = (f: () => void) =>
   D.readyState == "loading" ? D.addEventListener("DOMContentLoaded", safe(f)) : safe(f)();
 
-/** Evaluate the page: start what now matches, revert what no longer does; send page views. */
-const evaluate = () => {
+/** Evaluate the page: start what now matches, revert what no longer does. A new page (load,
+ * SPA navigation) sends the page views; otherwise only newly started experiments do. */
+const evaluate = (newPage?: boolean) => {
   url = L.href;
+  const fresh: Experiment[] = [];
   live().forEach((e) => {
     const v = decide(e);
     const i = active.findIndex((a) => a.e == e);
-    if (v && i < 0) activate(e, v);
+    if (v && i < 0) activate(e, v), fresh.push(e);
     if (!v && i >= 0) {
       active[i].u.reverse().forEach((f) => safe(f)());
       active.splice(i, 1);
@@ -442,6 +444,7 @@ const evaluate = () => {
   observe();
   // Every experiment the visitor is in gets the page view (funnel URL steps, page-view goals).
   bucketed().forEach((a) => {
+    if (!newPage && fresh.indexOf(a.e) < 0) return;
     send("page_view", { url, referrer: D.referrer }, a);
     (a.e.goals || []).forEach((g) => {
       if (g.kind == "page_view" && g.url && url.indexOf(g.url) >= 0) convert(a, g);
@@ -531,7 +534,7 @@ const start = safe((c?: Config) => {
   if (!cfg) return reveal();
   boot.g = boot.g || (cfg as any).country;
   identify();
-  evaluate();
+  evaluate(true);
   domReady(() => {
     applyAll();
     const delay = Math.max(0, ...active.filter((a) => a.v.changes.length).map((a) => +a.e.delay || 0));
@@ -555,7 +558,7 @@ const nav = () => {
   if (ready && L.href != url) {
     started = Date.now();
     exited = false;
-    evaluate();
+    evaluate(true);
   }
 };
 const exit = () => {

@@ -1,5 +1,5 @@
 // The lazily loaded second chunk: the on-site Test Panel (preview links) and the free-tier
-// "Powered by Segmently" badge. Both live in closed shadow roots so the host page's CSS cannot
+// "Powered by Segmently" badge. Both live in shadow roots so the host page's CSS cannot
 // reach them and theirs cannot leak out; the badge is re-attached if something removes it.
 import type { Config } from "./types";
 
@@ -21,7 +21,7 @@ function shadow(id: string, css: string): [HTMLElement, ShadowRoot] {
   host.style.cssText =
     "all:initial!important;position:fixed!important;z-index:2147483647!important;" +
     "right:16px!important;bottom:16px!important;display:block!important";
-  const root = host.attachShadow({ mode: "closed" });
+  const root = host.attachShadow({ mode: "open" });
   try {
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(css);

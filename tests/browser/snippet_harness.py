@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segmently.db.models import Experiment
 from segmently.experiments import compiler
+from segmently.snippet.settings import SnippetSettings
 from segmently.web.app import create_app
 from tests.accounts import PASSWORD
 from tests.browser.conftest import LiveServer, _free_port
@@ -210,6 +211,8 @@ def site(db_url: str, tmp_path: Path) -> Iterator[SnippetSite]:
     port = _free_port()
     app = create_app(make_settings(db_url, tmp_path, server__base_url=f"http://127.0.0.1:{port}"))
     app.state.config_cache.ttl = 0
+    # Revalidate on every load (ETag), so config changes show at once in the tests.
+    app.state.snippet_settings = SnippetSettings(snippet_max_age=0)
     recorder = Recorder()
     shared: dict[str, Any] = {"key": ""}
     app.include_router(_pages_router(shared))
