@@ -126,9 +126,16 @@ interface WizardData {
   experiment: ExperimentOut | null;
 }
 
-interface CodeEditorApi {
-  mount(textarea: HTMLTextAreaElement, language: string): { destroy(): void };
+interface EditorHandle {
+  destroy(): void;
+  setLanguage(language: string): void;
 }
+
+interface CodeEditorApi {
+  mount(textarea: HTMLTextAreaElement, language: string): EditorHandle;
+}
+
+type EditorArea = HTMLTextAreaElement & { _editor?: EditorHandle };
 
 declare global {
   interface Window {
@@ -821,12 +828,12 @@ class Wizard {
           textInput(v.name, (val) => (v.name = val), { class: "variant-name", maxlength: 120 }),
         ),
         field(
-          `Weight of ${v.name || "variant " + i} (%)`,
+          "Weight (%)",
           `${path}.weight`,
           numberInput(v.weight, (val) => {
             v.weight = val;
             this.refreshTotal();
-          }, { min: 0, max: 100, class: "weight" }),
+          }, { min: 0, max: 100, class: "weight", "aria-label": `Weight of ${v.name || "variant " + i} (%)` }),
         ),
         isControl
           ? h("span", { class: "muted small control-note" }, "Control · cannot be removed")
@@ -837,7 +844,12 @@ class Wizard {
             }),
       ),
       v.key ? h("p", { class: "muted small" }, "Key: ", h("code", {}, v.key)) : null,
-      h("div", { class: "field", "data-field": `${path}.changes` }, h("span", { class: "label" }, "Changes"), changes),
+      h(
+        "div",
+        { class: "field", "data-field": `${path}.changes` },
+        h("span", { class: "label" }, "Changes"),
+        v.changes.length ? changes : h("p", { class: "muted small" }, "No changes: this variant shows the page as it is."),
+      ),
       h(
         "div",
         { class: "row-actions" },
@@ -871,7 +883,7 @@ class Wizard {
       h(
         "div",
         { class: "change-head" },
-        field(`Change ${j + 1}`, `${path}.type`, type),
+        field(`Type of change ${j + 1}`, `${path}.type`, type),
         h(
           "div",
           { class: "row-actions" },
@@ -898,7 +910,10 @@ class Wizard {
           ? "Leave empty for page-wide CSS; with a selector, write declarations for those elements."
           : undefined;
       out.push(
-        field("CSS selector", `${path}.selector`, textInput(c.selector, (v) => (c.selector = v), {
+        field("CSS selector", `${path}.selector`, textInput(c.selector, (v) => {
+          c.selector = v;
+          if (c.type === "css") this.cssMode(path, v);
+        }, {
           placeholder: c.type === "css" ? "(page-wide)" : "#hero .cta",
           autocomplete: "off",
           spellcheck: "false",
@@ -914,7 +929,8 @@ class Wizard {
       );
     }
     if (c.type === "hide" || c.type === "remove") return out;
-    const language = CODE_LANGUAGE[c.type];
+    let language = CODE_LANGUAGE[c.type];
+    if (c.type === "css" && c.selector.trim()) language = "css-declarations";
     const labels: Record<string, string> = {
       text: "New text",
       attribute: "Value",
@@ -938,6 +954,16 @@ class Wizard {
     return out;
   }
 
+  /** CSS with a selector is a list of declarations; without one, a stylesheet. */
+  private cssMode(path: string, selector: string): void {
+    const area = this.root.querySelector<EditorArea>(`[data-field="${path}.value"] textarea`);
+    if (!area) return;
+    const language = selector.trim() ? "css-declarations" : "css";
+    if (area.dataset.language === language) return;
+    area.dataset.language = language;
+    area._editor?.setLanguage(language);
+  }
+
   private editorsFor(container: HTMLElement): { destroy(): void }[] {
     const mine = (container as HTMLElement & { _editors?: { destroy(): void }[] })._editors ?? [];
     (container as HTMLElement & { _editors?: { destroy(): void }[] })._editors = [];
@@ -952,6 +978,7 @@ class Wizard {
         for (const area of areas) {
           if (!area.isConnected) continue; // re-rendered meanwhile
           const editor = api.mount(area, area.dataset.language || "css");
+          (area as EditorArea)._editor = editor;
           this.editors.push(editor);
           const holder = container as HTMLElement & { _editors?: { destroy(): void }[] };
           holder._editors = [...(holder._editors ?? []), editor];
