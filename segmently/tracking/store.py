@@ -305,7 +305,7 @@ def _step_matches(step: StepInfo, ev: CleanEvent, path: str | None) -> bool:
     return ev.event_name == "page_view" and url_matches(step.url, path)
 
 
-def _goals_hit(exp: ExperimentInfo, ev: CleanEvent, path: str | None) -> list[GoalInfo]:
+def _goals_hit(exp: ExperimentInfo, ev: CleanEvent, url: str) -> list[GoalInfo]:
     name = ev.event_name
     if name == "conversion":
         goal_id = ev.data.get("goal_id")
@@ -313,8 +313,8 @@ def _goals_hit(exp: ExperimentInfo, ev: CleanEvent, path: str | None) -> list[Go
             return [g for g in exp.goals if str(g.id) == str(goal_id).lower()]
         primary = exp.primary_goal
         return [primary] if primary is not None else []
-    if name == "page_view":
-        return [g for g in exp.goals if g.kind == "page_view" and url_matches(g.url, path)]
+    if name == "page_view":  # as the snippet does: the page's full URL contains the goal's
+        return [g for g in exp.goals if g.kind == "page_view" and g.url and g.url in url]
     if name == "page_exit":
         return []
     return [g for g in exp.goals if g.kind == "custom_event" and g.event_name == name]
@@ -327,7 +327,9 @@ def _apply(
     deltas: _Deltas,
     conversions: dict[tuple[uuid.UUID, uuid.UUID, str], list[Any]],
 ) -> None:
-    path = _path(ev.data.get("url")) if ev.event_name == "page_view" else None
+    raw_url = ev.data.get("url") if ev.event_name == "page_view" else None
+    url = raw_url if isinstance(raw_url, str) else ""
+    path = _path(url)
     day = ev.occurred_at.date()
     for exp in _scope(catalog, ev):
         seat = seats.get((exp.id, ev.visitor_id))
@@ -346,7 +348,7 @@ def _apply(
                 row[6] += 1
         value = ev.data.get("value") if ev.event_name != "page_exit" else None
         revenue = float(value) if isinstance(value, int | float) and value > 0 else 0.0
-        for goal in _goals_hit(exp, ev, path):
+        for goal in _goals_hit(exp, ev, url):
             key = (exp.id, goal.id, ev.visitor_id)
             conv = conversions.get(key)
             if conv is None:
