@@ -352,7 +352,9 @@ class _Parser:
             return _Term(mask, 1, 1, start)
         if nxt in ("b", "B"):
             self.pos += 2
-            self.out.append("\\" + nxt)  # ASCII word boundary in both (Python with re.ASCII)
+            # ASCII word boundary in both (Python with re.ASCII); Python's \B never matches
+            # an empty string, JavaScript's does, so \B is written as "not \b".
+            self.out.append("\\b" if nxt == "b" else "(?!\\b)")
             return _Term(0, 0, 0, start, assertion=True)
         literal = self._char_escape()
         self.out.append(re.escape(literal))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import cast
 
 from segmently.core.countries import country_problem, normalize_country
 from segmently.core.regex_subset import (
@@ -40,6 +41,7 @@ __all__ = [
     "compile_targeting",
     "condition_holds",
     "device_for_width",
+    "parse_targeting",
     "url_matches",
     "validate_targeting",
 ]
@@ -123,6 +125,66 @@ class Targeting:
     devices: tuple[Device, ...] = ()
     countries: tuple[str, ...] = ()
     conditions: tuple[AttributeCondition, ...] = ()
+
+
+def _frozen_value(value: object) -> ConditionValue:
+    if isinstance(value, list | tuple):
+        return tuple(v for v in value if isinstance(v, str | int | float | bool))
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return None
+
+
+def parse_targeting(data: object) -> Targeting:
+    """A :class:`Targeting` from the JSON shape of the compiled config (and spec/targeting.json).
+
+    ``{"url_rules": [{"type", "value"}], "device": "all" | "desktop" | "tablet" | "mobile",
+    "countries": ["US"], "attributes": [{"name", "op", "value"}]}``; every key is optional.
+    Lenient: unknown types and operators are kept as text, so validation reports them and
+    evaluation treats them as never matching.
+    """
+    if not isinstance(data, Mapping):
+        return Targeting()
+    url_rules: list[UrlRule] = []
+    for rule in _entries(data.get("url_rules")):
+        kind = rule.get("type")
+        match = UrlMatch(kind) if kind in _URL_MATCHES else cast(UrlMatch, str(kind))
+        value = rule.get("value")
+        url_rules.append(UrlRule(match, value if isinstance(value, str) else ""))
+    device = data.get("device")
+    devices = (Device(device),) if isinstance(device, str) and device in _DEVICES else ()
+    countries = data.get("countries")
+    conditions: list[AttributeCondition] = []
+    for condition in _entries(data.get("attributes")):
+        op = condition.get("op")
+        operator = Operator(op) if op in _OPERATORS else cast(Operator, str(op))
+        name = condition.get("name")
+        conditions.append(
+            AttributeCondition(
+                name if isinstance(name, str) else "",
+                operator,
+                _frozen_value(condition.get("value")),
+            )
+        )
+    return Targeting(
+        url_rules=tuple(url_rules),
+        devices=devices,
+        countries=tuple(c for c in countries if isinstance(c, str))
+        if isinstance(countries, list | tuple)
+        else (),
+        conditions=tuple(conditions),
+    )
+
+
+def _entries(value: object) -> list[Mapping[str, object]]:
+    if not isinstance(value, list | tuple):
+        return []
+    return [entry for entry in value if isinstance(entry, Mapping)]
+
+
+_URL_MATCHES = frozenset(m.value for m in UrlMatch)
+_DEVICES = frozenset(d.value for d in Device)
+_OPERATORS = frozenset(o.value for o in Operator)
 
 
 _NO_ATTRIBUTES: Mapping[str, object] = MappingProxyType({})
