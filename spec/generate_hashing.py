@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from segmently.core.assignment import (  # noqa: E402 - after the path set-up above
+from segmently.core.assignment import (
     Allocation,
     compile_allocation,
     explain,

@@ -13,13 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from segmently.core.countries import UNKNOWN_COUNTRY_CODES  # noqa: E402
-from segmently.core.regex_subset import (  # noqa: E402
+from segmently.core.countries import UNKNOWN_COUNTRY_CODES
+from segmently.core.regex_subset import (
     MAX_PATTERN_LENGTH,
     MAX_SUBJECT_LENGTH,
     validate_regex,
 )
-from segmently.core.targeting import (  # noqa: E402
+from segmently.core.targeting import (
     UrlMatch,
     UrlRule,
     Visitor,
