@@ -69,14 +69,14 @@ function holds(c: Condition, attrs: Attrs): boolean {
 export function targeted(
   t: Targeting | null | undefined,
   url: string,
-  device: string,
+  device: string | undefined, // unknown device: never filtered out
   country: string | undefined,
   attrs: Attrs,
 ): boolean {
   if (!t) return true;
   const rules = t.url_rules || [];
   if (rules.length && !rules.some((r) => urlMatches(r, url))) return false;
-  if (t.device && t.device != "all" && t.device != device) return false;
+  if (device && t.device && t.device != "all" && t.device != device) return false;
   const countries = t.countries || [];
   const g = (country || "").trim().toUpperCase();
   if (countries.length && g && !/^(XX|ZZ|T1|A1|A2|O1)$/.test(g) && countries.indexOf(g) < 0) return false;

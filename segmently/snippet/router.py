@@ -69,10 +69,11 @@ def snippet(api_key: str, request: Request, db: DB) -> Response:
             headers={"Cache-Control": "no-store"},
         )
     cached = request.app.state.config_cache.get(db, project)
+    prepared = service.prepare(cached.etag, cached.body)
     headers = {"Access-Control-Allow-Origin": "*"}
     country = None
     max_age = _settings(request).snippet_max_age
-    if service.country_targeting(cached.etag, cached.body):
+    if prepared.countries:
         # The body depends on the visitor: never stored by shared caches.
         country = _country(request)
         headers["Cache-Control"] = f"private, max-age={max_age}"
@@ -82,7 +83,7 @@ def snippet(api_key: str, request: Request, db: DB) -> Response:
         headers["Cache-Control"] = f"public, max-age={max_age}"
     delivered = service.render(
         core,
-        cached.body,
+        prepared.body,
         api_key=api_key,
         base_url=request.app.state.settings.server.base_url,
         country=country,
@@ -123,7 +124,9 @@ def config(
         cached = request.app.state.config_cache.get(db, project)
         body, etag = cached.body, cached.etag
         cache = f"public, max-age={_settings(request).snippet_max_age}"
-    if service.country_targeting(etag, body):
+    prepared = service.prepare(etag, body)
+    body = prepared.body
+    if prepared.countries:
         country = _country(request)
         document = json.loads(body)
         document["country"] = country

@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from segmently.core.regex_subset import validate_regex
+
 DIST = Path(__file__).resolve().parents[1] / "web" / "static" / "dist"
 CORE_FILE = "segmently.js"
 EXTRAS_FILE = "segmently-extras.js"
@@ -54,27 +56,48 @@ def core(dist: Path = DIST) -> Core:
     return cached
 
 
-def uses_countries(config_body: bytes) -> bool:
-    """Whether any experiment of the compiled config targets countries."""
+@dataclass(frozen=True)
+class Prepared:
+    """A compiled config as the snippet receives it."""
+
+    body: bytes
+    countries: bool  # some experiment targets countries: the visitor's country is injected
+
+
+_prepared: dict[str, Prepared] = {}
+
+
+def prepare(etag: str | None, config_body: bytes) -> Prepared:
+    """The config for the browser, remembered per config ETag (a version names one content).
+
+    A regex URL rule outside the subset of docs/hashing.md never matches on the server; the
+    browser would run it as written, so such a rule is delivered as type ``refused``, which the
+    snippet never matches. The snippet then needs no copy of the subset's validator.
+    """
+    if etag is not None and etag in _prepared:
+        return _prepared[etag]
     document = json.loads(config_body)
-    return any((e.get("targeting") or {}).get("countries") for e in document.get("experiments", []))
-
-
-_country_use: dict[str, bool] = {}
-
-
-def country_targeting(etag: str | None, config_body: bytes) -> bool:
-    """``uses_countries``, remembered per config ETag (a version names one content)."""
-    if etag is None:
-        return uses_countries(config_body)
-    known = _country_use.get(etag)
-    if known is None:
-        known = uses_countries(config_body)
+    countries = False
+    refused = False
+    for experiment in document.get("experiments", []):
+        targeting = experiment.get("targeting") or {}
+        countries = countries or bool(targeting.get("countries"))
+        for rule in targeting.get("url_rules") or []:
+            if rule.get("type") == "regex" and validate_regex(str(rule.get("value"))) is not None:
+                rule["type"] = "refused"
+                refused = True
+    body = (
+        json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+        if refused
+        else config_body
+    )
+    prepared = Prepared(body, countries)
+    if etag is not None:
         with _lock:
-            if len(_country_use) > 10_000:
-                _country_use.clear()
-            _country_use[etag] = known
-    return known
+            if len(_prepared) > 1000:
+                _prepared.clear()
+            _prepared[etag] = prepared
+    return prepared
 
 
 def clean_country(value: str | None) -> str | None:

@@ -126,3 +126,27 @@ def test_core_file_alone(client: TestClient, setup: dict[str, Any]) -> None:
         client.get("/segmently.js", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
     )
     assert client.get("/static/dist/segmently-extras.js").status_code == 200
+
+
+def test_regex_outside_the_subset_is_delivered_as_never_matching() -> None:
+    body = json.dumps(
+        {
+            "experiments": [
+                {
+                    "targeting": {
+                        "url_rules": [
+                            {"type": "regex", "value": "(a+)+$"},
+                            {"type": "regex", "value": "^https://example\\.com/p/[0-9]+$"},
+                            {"type": "contains", "value": "(a+)+"},
+                        ]
+                    }
+                }
+            ]
+        }
+    ).encode()
+    prepared = service.prepare(None, body)
+    rules = json.loads(prepared.body)["experiments"][0]["targeting"]["url_rules"]
+    assert [r["type"] for r in rules] == ["refused", "regex", "contains"]
+    assert prepared.countries is False
+    untouched = json.dumps({"experiments": []}).encode()
+    assert service.prepare(None, untouched).body is untouched
