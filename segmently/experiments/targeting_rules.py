@@ -1,12 +1,10 @@
-"""Save-time checks of URL rules and countries, delegated to ``segmently.core.targeting``."""
+"""Save-time checks of URL rules and countries, delegated to ``segmently.core``."""
 
 from __future__ import annotations
 
-import re
-
+from segmently.core.countries import country_problem
+from segmently.core.regex_subset import validate_regex
 from segmently.errors import InvalidInput
-
-_PROVISIONAL_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 def check_url_rule(kind: str, value: str, field: str) -> str:
@@ -16,19 +14,19 @@ def check_url_rule(kind: str, value: str, field: str) -> str:
     if len(text) > 2048 or "\x00" in text:
         raise InvalidInput("URL rules are limited to 2048 characters.", field=field)
     if kind == "regex":
-        try:
-            re.compile(text)
-        except re.error as exc:
+        problem = validate_regex(text)
+        if problem is not None:
             raise InvalidInput(
-                f"Invalid regular expression: {exc}.", field=field, code="invalid_regex"
-            ) from None
+                f"This regular expression cannot be used: {problem}.",
+                field=field,
+                code="invalid_regex",
+            )
     return text
 
 
 def check_country(value: str, field: str) -> str:
     code = (value or "").strip().upper()
-    if not _PROVISIONAL_COUNTRY.match(code):
-        raise InvalidInput(
-            "Countries are ISO 3166-1 alpha-2 codes such as US, GB or DE.", field=field
-        )
+    problem = country_problem(code)
+    if problem is not None:
+        raise InvalidInput(problem[0].upper() + problem[1:] + ".", field=field)
     return code

@@ -87,6 +87,17 @@ def test_create_stores_everything_and_derives_slug_and_keys(
             422,
         ),
         (
+            {"targeting": {"url_rules": [{"type": "regex", "value": "(a+)+$"}]}},
+            "targeting.url_rules.0.value",
+            422,
+        ),
+        (
+            {"targeting": {"url_rules": [{"type": "regex", "value": "(?<=x)y"}]}},
+            "targeting.url_rules.0.value",
+            422,
+        ),
+        ({"targeting": {"countries": ["UK"]}}, "targeting.countries.0", 422),
+        (
             {"goals": [{"name": "Click", "kind": "click", "selector": "  "}]},
             "goals.0.selector",
             422,
