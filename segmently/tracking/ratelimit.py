@@ -27,6 +27,8 @@ class IngestSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEGMENTLY_", extra="ignore")
     ingest_rate_per_ip: str = "1200/minute"
     ingest_rate_per_key: str = "120000/minute"
+    # The benchmark's store-nothing twin of /events/batch (never on in production).
+    ingest_bench_endpoint: bool = False
 
     @field_validator("ingest_rate_per_ip", "ingest_rate_per_key")
     @classmethod

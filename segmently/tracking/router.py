@@ -58,6 +58,7 @@ def ingestion(app: FastAPI) -> Ingestion:
                 limiter=IngestLimiter(
                     rates.ingest_rate_per_ip, rates.ingest_rate_per_key, settings.redis.redis_url
                 ),
+                bench_endpoint=rates.ingest_bench_endpoint,
             )
             app.state.ingestion = existing
     return existing
@@ -128,7 +129,7 @@ async def _guarded(handler: Any) -> Response:
         return _unavailable()
 
 
-async def _ingest(request: Request, *, batch: bool) -> Response:
+async def _ingest(request: Request, *, batch: bool, store: bool = True) -> Response:
     ing = ingestion(request.app)
 
     async def handle() -> Response:
@@ -137,8 +138,10 @@ async def _ingest(request: Request, *, batch: bool) -> Response:
         if not batch and prepared.rejected:
             rej = prepared.rejected[0]
             return _error(422, "invalid_event", rej.reason, rej.field)
-        if prepared.work.events:
+        if prepared.work.events and store:
             await asyncio.wrap_future(ing.writer.submit(prepared.work))
+        elif not store:  # the benchmark's framework ceiling: everything but the storage
+            prepared.work.inserted = [True] * len(prepared.work.events)
         body = service.summary(prepared)
         if not batch:
             body["event_id"] = prepared.work.events[0].event_id
@@ -218,6 +221,15 @@ async def assign(slug: str, request: Request) -> Response:
         return JSONResponse(out.model_dump(mode="json"), headers=CORS)
 
     return await _guarded(handle)
+
+
+@router.post("/_bench/events/batch", include_in_schema=False)
+async def bench_null_batch(request: Request) -> Response:
+    """``segmently bench ingest``'s (b0): parses and validates like ``/events/batch``, stores
+    nothing. Only with ``SEGMENTLY_INGEST_BENCH_ENDPOINT=1``."""
+    if not ingestion(request.app).bench_endpoint:
+        return _error(404, "not_found", "Not Found")
+    return await _ingest(request, batch=True, store=False)
 
 
 def _preflight() -> Response:

@@ -43,6 +43,7 @@ class Ingestion:
     writer: GroupCommitWriter
     limiter: IngestLimiter
     catalogs: CatalogCache = field(default_factory=CatalogCache)
+    bench_endpoint: bool = False
 
 
 @dataclass(frozen=True, slots=True)
