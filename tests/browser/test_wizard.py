@@ -160,6 +160,7 @@ def test_wizard_creates_edits_and_launches(page: Page, live_server: Any) -> None
     expect(page.get_by_test_id("experiment-status")).to_have_text("Live")
     expect(page.get_by_test_id("audit-trail")).to_contain_text("Edited")
     expect(page.locator("main")).to_contain_text("Green increases sign-ups by 20%")
+    _shot(page, "experiment-page.png")
 
     # The launched experiment is in the compiled config the snippet reads.
     page.goto(project_url)
@@ -183,6 +184,10 @@ def test_wizard_creates_edits_and_launches(page: Page, live_server: Any) -> None
     expect(row.get_by_role("button", name="Pause")).to_be_visible()
     expect(row.get_by_role("button", name="Start")).to_have_count(0)
     expect(row.get_by_role("link", name="Edit")).to_have_count(0)
+    _shot(page, "project-page.png")
+    page.keyboard.press("Escape")
+    expect(row.get_by_role("button", name="Pause")).to_be_hidden()
+    row.get_by_label("Actions for Hero CTA test").click()
     row.get_by_role("button", name="Pause").click()
     expect(page.get_by_test_id("experiment-row").first).to_have_attribute("data-status", "paused")
     assert errors == []

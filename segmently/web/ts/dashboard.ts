@@ -39,3 +39,22 @@ document.addEventListener("click", (event) => {
     },
   );
 });
+
+// Three-dot menus (<details class="menu">): one open at a time, closed by a click elsewhere or Escape.
+function closeMenus(except?: Element | null): void {
+  document.querySelectorAll<HTMLDetailsElement>("details.menu[open]").forEach((menu) => {
+    if (menu !== except) menu.open = false;
+  });
+}
+
+document.addEventListener("click", (event) => {
+  closeMenus((event.target as Element | null)?.closest("details.menu"));
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const open = document.querySelector<HTMLDetailsElement>("details.menu[open]");
+  if (!open) return;
+  closeMenus();
+  open.querySelector("summary")?.focus();
+});

@@ -545,6 +545,7 @@ class Wizard {
   private editors: { destroy(): void }[] = [];
   private banner = h("div", { class: "alert error", role: "alert", hidden: true, "data-testid": "wizard-error" });
   private busy = false;
+  private dirty = false;
   private mode: "create" | "edit";
   private experimentId: string | null;
   private status: string;
@@ -571,7 +572,14 @@ class Wizard {
           role: "tab",
           id: `wz-tab-${i}`,
           "aria-controls": `wz-panel-${i}`,
-          onclick: () => this.go(i),
+          onclick: () => this.go(i, true),
+          onkeydown: (e: KeyboardEvent) => {
+            const to = e.key === "ArrowRight" ? i + 1 : e.key === "ArrowLeft" ? i - 1 : -1;
+            if (to < 0 || to >= STEPS.length) return;
+            e.preventDefault();
+            this.go(to, true);
+            this.tabs[to].focus();
+          },
         },
         h("span", { class: "step-no" }, String(i + 1)),
         ` ${label}`,
@@ -594,8 +602,8 @@ class Wizard {
     const footer = h(
       "div",
       { class: "wizard-footer" },
-      button("← Back", () => this.go(this.step - 1), { class: "wz-back" }),
-      button("Next →", () => this.go(this.step + 1), { class: "wz-next" }),
+      button("← Back", () => this.go(this.step - 1, true), { class: "wz-back" }),
+      button("Next →", () => this.go(this.step + 1, true), { class: "wz-next" }),
       h("span", { class: "spacer" }),
       button(this.status === "paused" ? "Save changes" : "Save draft", () => void this.save(false), {
         class: "wz-save",
@@ -605,13 +613,29 @@ class Wizard {
       }),
     );
     this.root.replaceChildren(tabList, this.banner, panelBox, footer);
+    // Leaving with unsaved edits asks first; saving clears the flag before navigating away.
+    const markDirty = (): void => {
+      this.dirty = true;
+    };
+    this.root.addEventListener("input", markDirty);
+    this.root.addEventListener("change", markDirty);
+    panelBox.addEventListener("click", (e) => {
+      if ((e.target as Element | null)?.closest("button")) markDirty();
+    });
+    window.addEventListener("beforeunload", (e) => {
+      if (!this.dirty) return;
+      e.preventDefault();
+      e.returnValue = "";
+    });
     for (let i = 0; i < STEPS.length; i += 1) this.renderPanel(i);
     this.go(0);
   }
 
-  private go(step: number): void {
+  private go(step: number, byUser = false): void {
     if (step < 0 || step >= STEPS.length) return;
     this.step = step;
+    // A new step starts at its top, not wherever the previous one was scrolled to.
+    if (byUser && this.root.getBoundingClientRect().top < 0) this.root.scrollIntoView({ block: "start" });
     if (step === 5) this.renderPanel(5);
     this.panels.forEach((p, i) => (p.hidden = i !== step));
     this.tabs.forEach((t, i) => {
@@ -1387,6 +1411,7 @@ class Wizard {
         return;
       }
       const experiment = saved.data as ExperimentOut;
+      this.dirty = false;
       if (!launch) {
         window.location.assign(`/experiments/${experiment.id}?saved=${this.mode === "create" ? "draft" : "saved"}`);
         return;
