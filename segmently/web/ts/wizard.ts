@@ -1243,7 +1243,7 @@ class Wizard {
       h("h2", {}, "Advanced"),
       h("h3", {}, "Scheduling"),
       this.gate(f.scheduling, "Business"),
-      h("div", { class: "two-col" },
+      h("div", { class: "two-col", "data-field": "schedule" },
         field("Start at", "schedule.start_at", h("input", {
           type: "datetime-local",
           value: s.startAt,
