@@ -177,6 +177,17 @@ def bench_assign(
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 
+@bench_app.command("snippet")
+def bench_snippet(
+    loads: Annotated[int, typer.Option(help="Page loads with and without the snippet.")] = 30,
+) -> None:
+    """segmently.js: gzip -9 size beside GrowthBook's auto.min.js; time to reveal in Chromium."""
+    from segmently.benchmarks import snippet
+
+    result = snippet.run(loads, log=lambda msg: err.print(msg))
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
 def main() -> None:
     app()
 
