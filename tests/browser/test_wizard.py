@@ -190,6 +190,20 @@ def test_wizard_creates_edits_and_launches(page: Page, live_server: Any) -> None
     row.get_by_label("Actions for Hero CTA test").click()
     row.get_by_role("button", name="Pause").click()
     expect(page.get_by_test_id("experiment-row").first).to_have_attribute("data-status", "paused")
+
+    # Paused: editable again (variants and slug stay fixed), then saved and resumed in one go.
+    row.get_by_label("Actions for Hero CTA test").click()
+    row.get_by_role("link", name="Edit").click()
+    expect(panel.get_by_label("Slug")).to_be_disabled()
+    page.get_by_role("tab", name="Variants").click()
+    expect(page.get_by_role("button", name="+ Add Variation")).to_be_disabled()
+    page.locator("input.weight").nth(0).fill("30")
+    page.locator("input.weight").nth(1).fill("70")
+    page.get_by_role("button", name="Save & resume").click()
+    expect(page.get_by_test_id("experiment-status")).to_have_text("Live")
+    config = page.request.get(live_server.url + "/api/v1/config", headers={"X-API-Key": key})
+    (live,) = config.json()["experiments"]
+    assert [v["weight"] for v in live["variants"]] == [30, 70]
     assert errors == []
 
 
