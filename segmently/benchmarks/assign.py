@@ -22,6 +22,7 @@ import platform
 import time
 from collections.abc import Callable
 from importlib import metadata
+from itertools import pairwise
 from typing import Any
 
 from segmently.core.evaluation import ExperimentRules, compile_experiment, evaluate
@@ -120,7 +121,7 @@ def run(n: int = 200_000) -> dict[str, Any]:
     seconds = dict.fromkeys(sides, 0.0)
     included = dict.fromkeys(sides, 0)
     bounds = [n * c // CHUNKS for c in range(CHUNKS + 1)]
-    for start, stop in zip(bounds, bounds[1:], strict=False):
+    for start, stop in pairwise(bounds):
         for name, (evaluate_range, _) in sides.items():
             began = time.perf_counter()
             included[name] += evaluate_range(start, stop)
