@@ -106,6 +106,8 @@ def test_wizard_creates_edits_and_launches(page: Page, live_server: Any) -> None
     editor.click()
     page.keyboard.type("background: green;")
     expect(green.locator(".cm-editor .cm-line")).to_contain_text("background: green;")
+    # Highlighted: the property and the value are styled tokens of the declarations grammar.
+    expect(green.locator(".cm-line span")).to_have_count(2)
     page.get_by_role("button", name="Add a change to Green Button").click()
     second = green.locator("li.change").nth(1)
     second.get_by_label("Type of change 2").select_option("text")
@@ -219,6 +221,14 @@ def test_wizard_inline_errors_plan_gates_and_phone_layout(page: Page, live_serve
         if step == "Variants":
             page.get_by_role("button", name="Add a change to Control").click()
             expect(page.locator(".cm-editor").first).to_be_visible()
+            kind = panel.get_by_label("Type of change 1")
+            for value, language in [("js", "javascript"), ("html", "html"), ("css", "css")]:
+                kind.select_option(value)
+                expect(panel.locator(f'.cm-content[data-language="{language}"]')).to_be_visible()
+            kind.select_option("attribute")
+            expect(panel.locator(".cm-editor")).to_have_count(0)
+            expect(panel.get_by_label("Attribute")).to_be_visible()
+            kind.select_option("css")
         _no_horizontal_overflow(page)
         _shot(page, f"wizard-phone-{step.split()[0].lower()}.png")
     _shot(page, "wizard-phone.png")
