@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from segmently.core.evaluation import CompiledExperiment
 from segmently.core.plans import plan_for
@@ -65,6 +65,8 @@ class ExperimentInfo:
     goals: tuple[GoalInfo, ...]
     funnel: tuple[StepInfo, ...]
     rules: CompiledExperiment | None  # targeting + allocation, as core.evaluation wants them
+    custom_goals: dict[str, tuple[GoalInfo, ...]] = field(default_factory=dict)
+    step_events: frozenset[str] = frozenset()
 
     @property
     def counted(self) -> bool:
@@ -86,6 +88,8 @@ class ProjectCatalog:
     by_slug: dict[str, ExperimentInfo]
     goals: dict[uuid.UUID, GoalInfo]
     counted: tuple[ExperimentInfo, ...] = field(default=())
+    # custom event name → the counted experiments with a goal or funnel step of that name
+    by_event: dict[str, tuple[ExperimentInfo, ...]] = field(default_factory=dict)
 
 
 def load_catalog(session: Session, project: Project) -> ProjectCatalog:
@@ -131,9 +135,24 @@ def load_catalog(session: Session, project: Project) -> ProjectCatalog:
                 dict(exp.targeting or {}),
             ),
         )
+        custom: dict[str, tuple[GoalInfo, ...]] = {}
+        for goal in exp_goals:
+            if goal.kind == "custom_event" and goal.event_name:
+                custom[goal.event_name] = (*custom.get(goal.event_name, ()), goal)
+        info = replace(
+            info,
+            custom_goals=custom,
+            step_events=frozenset(s.event_name for s in steps if s.event_name),
+        )
         experiments[exp.id] = info
         goals.update((g.id, g) for g in exp_goals)
+    by_event: dict[str, tuple[ExperimentInfo, ...]] = {}
+    for info in experiments.values():
+        if info.counted:
+            for name in set(info.custom_goals) | info.step_events:
+                by_event[name] = (*by_event.get(name, ()), info)
     return ProjectCatalog(
+        by_event=by_event,
         project_id=project.id,
         org_id=project.org_id,
         tier=tier,
@@ -146,21 +165,51 @@ def load_catalog(session: Session, project: Project) -> ProjectCatalog:
     )
 
 
+class NeedsDatabase(Exception):
+    """The answer is not cached: call again where blocking on the database is fine."""
+
+
 class CatalogCache:
+    """Publishable key → the project's catalog, for ``ttl`` seconds.
+
+    Only keys that were valid when last checked are cached; the group-commit transaction
+    checks every key again before it stores anything (``store.write_group``), so a revoked key
+    or a suspended account is refused at once even while its catalog is cached.
+    """
+
     def __init__(self, ttl: float = 1.0) -> None:
         self.ttl = ttl
-        self._items: dict[uuid.UUID, tuple[float, ProjectCatalog]] = {}
+        self._items: dict[str, tuple[float, ProjectCatalog]] = {}
         self._lock = threading.Lock()
 
-    def get(self, session: Session, project: Project) -> ProjectCatalog:
-        now = time.monotonic()
-        hit = self._items.get(project.id)
-        if hit is not None and now - hit[0] < self.ttl:
+    def for_key(
+        self, sessions: sessionmaker[Session], raw_key: str | None, *, allow_db: bool
+    ) -> ProjectCatalog | None:
+        if not raw_key:
+            return None
+        hit = self._items.get(raw_key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
-        catalog = load_catalog(session, project)
+        if not allow_db:
+            raise NeedsDatabase
+        from segmently.projects.service import project_for_key
+
+        with sessions() as session:
+            project = project_for_key(session, raw_key)
+            if project is None:
+                self.forget(raw_key)
+                return None
+            catalog = load_catalog(session, project)
+            session.rollback()
         with self._lock:
-            self._items[project.id] = (now, catalog)
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[raw_key] = (time.monotonic(), catalog)
         return catalog
+
+    def forget(self, raw_key: str) -> None:
+        with self._lock:
+            self._items.pop(raw_key, None)
 
     def clear(self) -> None:
         with self._lock:

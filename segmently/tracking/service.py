@@ -16,7 +16,6 @@ from segmently.core.evaluation import evaluate
 from segmently.core.targeting import SkipReason
 from segmently.errors import InvalidInput, NotFound, Unauthorized
 from segmently.kit.clock import utcnow
-from segmently.projects import service as projects
 from segmently.tracking.catalog import CatalogCache, ExperimentInfo, ProjectCatalog, VariantInfo
 from segmently.tracking.ratelimit import IngestLimiter
 from segmently.tracking.store import AssignWork, EventWork
@@ -82,24 +81,27 @@ def read_body(info: RequestInfo) -> dict[str, Any]:
     return decode_json(inflate(info.body, info.content_encoding))
 
 
-def authenticate(ing: Ingestion, session: Session, info: RequestInfo, body: dict[str, Any]) -> Any:
-    """The key's project: from ``X-API-Key``, else the body's or the query's ``api_key``."""
+def authenticate(
+    ing: Ingestion, info: RequestInfo, body: dict[str, Any], *, allow_db: bool
+) -> tuple[ProjectCatalog, str]:
+    """The key's project catalog: key from ``X-API-Key``, else the body's or query's
+    ``api_key``. Raises :class:`NeedsDatabase` when ``allow_db`` is false and not cached."""
     raw = info.header_key or body.get("api_key") or info.query_key
-    project = projects.project_for_key(session, raw if isinstance(raw, str) else None)
-    if project is None:
+    key = raw if isinstance(raw, str) and len(raw) <= 200 else None
+    catalog = ing.catalogs.for_key(ing.sessions, key, allow_db=allow_db)
+    if catalog is None or key is None:
         raise Unauthorized(BAD_KEY, code="invalid_api_key")
-    ing.limiter.hit_key(str(project.id))
-    return project
+    ing.limiter.hit_key(str(catalog.project_id))
+    return catalog, key
 
 
-def prepare_events(ing: Ingestion, info: RequestInfo, *, batch: bool) -> Prepared:
+def prepare_events(
+    ing: Ingestion, info: RequestInfo, *, batch: bool, allow_db: bool = True
+) -> Prepared:
     """Check a track or batch request; the accepted events go to the writer, unwritten."""
     body = read_body(info)
     raw_events = batch_events(body) if batch else [body]
-    with ing.sessions() as session:
-        project = authenticate(ing, session, info, body)
-        catalog = ing.catalogs.get(session, project)
-        session.rollback()
+    catalog, key = authenticate(ing, info, body, allow_db=allow_db)
     now = utcnow()
     oldest = now - timedelta(days=catalog.retention_days)
     clean: list[CleanEvent] = []
@@ -110,7 +112,13 @@ def prepare_events(ing: Ingestion, info: RequestInfo, *, batch: bool) -> Prepare
             rejected.append(result)
         else:
             clean.append(result)
-    work = EventWork(catalog=catalog, events=clean, received_at=now, ip_prefix=truncate_ip(info.ip))
+    work = EventWork(
+        catalog=catalog,
+        events=clean,
+        received_at=now,
+        ip_prefix=truncate_ip(info.ip),
+        api_key=key,
+    )
     return Prepared(catalog, work, rejected)
 
 
@@ -169,28 +177,33 @@ def targeting_data(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def decide(
-    ing: Ingestion, info: RequestInfo, slug: str
-) -> tuple[AssignDecision, AssignWork | None]:
-    """Who the visitor is and what they should see; the work stores a new assignment."""
+    ing: Ingestion, info: RequestInfo, slug: str, *, allow_db: bool = True
+) -> tuple[AssignDecision, AssignWork]:
+    """Who the visitor is and what they should see; the work stores a new assignment (and,
+    in every case, has the key checked again in the transaction)."""
     body = read_body(info)
-    with ing.sessions() as session:
-        project = authenticate(ing, session, info, body)
-        catalog = ing.catalogs.get(session, project)
-        session.rollback()
+    catalog, key = authenticate(ing, info, body, allow_db=allow_db)
     experiment = catalog.by_slug.get(slug)
     if experiment is None:
         raise NotFound("No experiment with this slug in the key's project.", field="slug")
     visitor_id = _visitor_id(body)
     context = targeting_data(body)
+    now = utcnow()
     if experiment.status != "live":
-        return AssignDecision(experiment, visitor_id, None, "not_live"), None
+        check = AssignWork(
+            catalog.project_id, experiment, visitor_id, None, now, api_key=key, check_only=True
+        )
+        return AssignDecision(experiment, visitor_id, None, "not_live"), check
     decision = (
         evaluate(experiment.rules, visitor_of(visitor_id, context))
         if experiment.rules is not None
         else None
     )
     if decision is not None and decision.skipped not in (None, SkipReason.TRAFFIC):
-        return AssignDecision(experiment, visitor_id, None, "targeting", decision.skipped), None
+        check = AssignWork(
+            catalog.project_id, experiment, visitor_id, None, now, api_key=key, check_only=True
+        )
+        return AssignDecision(experiment, visitor_id, None, "targeting", decision.skipped), check
     variant = (
         experiment.variants[decision.variant]
         if decision is not None and decision.variant is not None
@@ -198,14 +211,20 @@ def decide(
     )
     # A visitor whom traffic now excludes keeps an earlier stored assignment: look it up only.
     work = AssignWork(
-        experiment, visitor_id, variant.id if variant else None, utcnow(), store=variant is not None
+        catalog.project_id,
+        experiment,
+        visitor_id,
+        variant.id if variant else None,
+        now,
+        store=variant is not None,
+        api_key=key,
     )
     return AssignDecision(experiment, visitor_id, variant, None), work
 
 
-def resolve(decision: AssignDecision, work: AssignWork | None) -> AssignDecision:
+def resolve(decision: AssignDecision, work: AssignWork) -> AssignDecision:
     """The decision after the transaction: the stored variant wins over the hash."""
-    if work is None:
+    if work.check_only:
         return decision
     stored = next((v for v in decision.experiment.variants if v.id == work.variant_id), None)
     if stored is None:

@@ -16,6 +16,7 @@ in the caller's transaction and is committed once. The order of operations:
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,6 +35,7 @@ from segmently.db.models import (
     GoalDaily,
     VariantDaily,
 )
+from segmently.projects.service import project_for_key
 from segmently.tracking.catalog import ExperimentInfo, GoalInfo, ProjectCatalog, StepInfo
 from segmently.tracking.validation import CleanEvent
 
@@ -56,19 +58,25 @@ class EventWork:
     events: list[CleanEvent]
     received_at: datetime
     ip_prefix: str | None
+    api_key: str = ""
     inserted: list[bool] = field(default_factory=list)
+    unauthorized: bool = False
 
 
 @dataclass(slots=True)
 class AssignWork:
     """A server-side assignment; ``variant_id`` is replaced by the stored one (first wins)."""
 
+    project_id: uuid.UUID
     experiment: ExperimentInfo
     visitor_id: str
     variant_id: uuid.UUID | None
     at: datetime
     store: bool = True  # False: only look up an earlier assignment
+    api_key: str = ""
+    check_only: bool = False  # only the key is checked (the visitor is not in the experiment)
     new: bool = False
+    unauthorized: bool = False
 
 
 Work = EventWork | AssignWork
@@ -104,10 +112,13 @@ def _insert(session: Session, table: Table) -> Any:
     return sqlite.insert(table)
 
 
-def write_group(session: Session, works: list[Work]) -> None:
+def write_group(session: Session, works: list[Work], *, look_first: bool = False) -> None:
     """Store ``works`` in the session's transaction (the caller commits)."""
-    new_events = _insert_events(session, [w for w in works if isinstance(w, EventWork)])
-    assigns = [w for w in works if isinstance(w, AssignWork)]
+    works = _authorized(session, works)
+    new_events = _insert_events(
+        session, [w for w in works if isinstance(w, EventWork)], look_first=look_first
+    )
+    assigns = [w for w in works if isinstance(w, AssignWork) and not w.check_only]
     if not new_events and not assigns:
         return
     deltas = _Deltas()
@@ -124,51 +135,127 @@ def write_group(session: Session, works: list[Work]) -> None:
 # --------------------------------------------------------------------------- 1. events
 
 
+def _authorized(session: Session, works: list[Work]) -> list[Work]:
+    """Check every key of the group again, in the transaction that stores its data: the
+    request path trusts a one-second cache, this makes a revoked key fail at once."""
+    projects_by_key: dict[str, uuid.UUID | None] = {}
+    for key in {w.api_key for w in works}:
+        project = project_for_key(session, key)
+        projects_by_key[key] = project.id if project is not None else None
+    kept: list[Work] = []
+    for work in works:
+        pid = work.catalog.project_id if isinstance(work, EventWork) else work.project_id
+        work.unauthorized = projects_by_key.get(work.api_key) != pid
+        if not work.unauthorized:
+            kept.append(work)
+    return kept
+
+
+class ConcurrentWrite(Exception):
+    """Some event ids were stored already (or meanwhile, by another process): redo the group,
+    looking first."""
+
+
+_EVENT_COLUMNS = (
+    "project_id, event_id, event_name, visitor_id, session_id, experiment_id, variant_id, "
+    "device_type, event_data, occurred_at, received_at, ip_prefix"
+)
+_INSERT_EVENTS = {
+    "sqlite": f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "  # noqa: S608
+    "ON CONFLICT (project_id, event_id) DO NOTHING",
+    "postgresql": f"INSERT INTO events ({_EVENT_COLUMNS}) "  # noqa: S608
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::json,%s,%s,%s) "
+    "ON CONFLICT (project_id, event_id) DO NOTHING",
+}
+
+
+def _sqlite_time(moment: datetime) -> str:
+    # The text SQLAlchemy's UTCDateTime keeps on SQLite (naive UTC, microseconds).
+    return f"{moment:%Y-%m-%d %H:%M:%S}.{moment.microsecond:06d}"
+
+
 def _insert_events(
-    session: Session, works: list[EventWork]
+    session: Session, works: list[EventWork], *, look_first: bool
 ) -> list[tuple[ProjectCatalog, CleanEvent]]:
-    rows: list[dict[str, Any]] = []
-    seen: set[tuple[uuid.UUID, str]] = set()
+    """Insert the group's events with one ``executemany`` (the hot path of ingestion).
+
+    Optimistically, nothing is a duplicate: one ``INSERT … ON CONFLICT DO NOTHING`` per row.
+    If fewer rows were stored than sent, some ids existed (replays, or another process won a
+    race): the caller rolls back and redoes the group with ``look_first``, which reads the
+    stored ids first (one indexed read per chunk) and inserts only the others.
+    """
     owners: list[tuple[EventWork, int]] = []
+    ids_by_project: dict[uuid.UUID, list[str]] = {}
+    seen: set[tuple[uuid.UUID, str]] = set()
     for work in works:
         work.inserted = [False] * len(work.events)
         pid = work.catalog.project_id
+        ids = ids_by_project.setdefault(pid, [])
         for i, ev in enumerate(work.events):
             key = (pid, ev.event_id)
             if key in seen:  # the same id twice in this group: the first one wins
                 continue
             seen.add(key)
             owners.append((work, i))
-            rows.append(
-                {
-                    "project_id": pid,
-                    "event_id": ev.event_id,
-                    "event_name": ev.event_name,
-                    "visitor_id": ev.visitor_id,
-                    "session_id": ev.session_id,
-                    "experiment_id": ev.experiment_id,
-                    "variant_id": ev.variant_id,
-                    "device_type": ev.device_type,
-                    "event_data": ev.data,
-                    "occurred_at": ev.occurred_at,
-                    "received_at": work.received_at,
-                    "ip_prefix": work.ip_prefix,
-                }
-            )
-    if not rows:
+            ids.append(ev.event_id)
+    if not owners:
         return []
-    stmt = (
-        _insert(session, EVENTS)
-        .on_conflict_do_nothing(index_elements=["project_id", "event_id"])
-        .returning(EVENTS.c.project_id, EVENTS.c.event_id)
-    )
-    stored = {(r[0], r[1]) for r in session.execute(stmt, rows)}
+    conn = session.connection()
+    stored: set[tuple[uuid.UUID, str]] = set()
+    e = EVENTS.c
+    for pid, ids in ids_by_project.items() if look_first else ():
+        for start in range(0, len(ids), _CHUNK):
+            query = select(e.event_id).where(
+                e.project_id == pid, e.event_id.in_(ids[start : start + _CHUNK])
+            )
+            stored.update((pid, row[0]) for row in conn.execute(query))
+    sqlite_ = conn.dialect.name == "sqlite"
+    rows: list[tuple[Any, ...]] = []
     new: list[tuple[ProjectCatalog, CleanEvent]] = []
+    times: dict[datetime, Any] = {}
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    current: EventWork | None = None
+    pid_value: Any = None
+    received: Any = None
     for work, i in owners:
         ev = work.events[i]
         if (work.catalog.project_id, ev.event_id) in stored:
-            work.inserted[i] = True
-            new.append((work.catalog, ev))
+            continue
+        if work is not current:
+            current = work
+            pid_value = work.catalog.project_id.hex if sqlite_ else work.catalog.project_id
+            received = _sqlite_time(work.received_at) if sqlite_ else work.received_at
+        occurred: Any = times.get(ev.occurred_at)
+        if occurred is None:
+            occurred = times[ev.occurred_at] = (
+                _sqlite_time(ev.occurred_at) if sqlite_ else ev.occurred_at
+            )
+        exp, var = ev.experiment_id, ev.variant_id
+        if sqlite_:
+            exp = exp.hex if exp is not None else None  # type: ignore[assignment]
+            var = var.hex if var is not None else None  # type: ignore[assignment]
+        rows.append(
+            (
+                pid_value,
+                ev.event_id,
+                ev.event_name,
+                ev.visitor_id,
+                ev.session_id,
+                exp,
+                var,
+                ev.device_type,
+                dumps(ev.data),
+                occurred,
+                received,
+                work.ip_prefix,
+            )
+        )
+        work.inserted[i] = True
+        new.append((work.catalog, ev))
+    if rows:
+        result = conn.exec_driver_sql(_INSERT_EVENTS[conn.dialect.name], rows)
+        if result.rowcount != len(rows):
+            raise ConcurrentWrite(f"{len(rows) - result.rowcount} event ids already stored")
     return new
 
 
@@ -274,7 +361,9 @@ def _scope(catalog: ProjectCatalog, ev: CleanEvent) -> tuple[ExperimentInfo, ...
     if ev.experiment_id is not None:
         exp = catalog.experiments.get(ev.experiment_id)
         return (exp,) if exp is not None and exp.counted else ()
-    return catalog.counted
+    if ev.event_name in ("conversion", "page_view", "page_exit"):
+        return catalog.counted
+    return catalog.by_event.get(ev.event_name, ())  # custom: only experiments that use the name
 
 
 def _path(url: Any) -> str | None:
@@ -317,7 +406,7 @@ def _goals_hit(exp: ExperimentInfo, ev: CleanEvent, url: str) -> list[GoalInfo]:
         return [g for g in exp.goals if g.kind == "page_view" and g.url and g.url in url]
     if name == "page_exit":
         return []
-    return [g for g in exp.goals if g.kind == "custom_event" and g.event_name == name]
+    return list(exp.custom_goals.get(name, ()))
 
 
 def _apply(

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from segmently.tracking.store import Work, write_group
+from segmently.tracking.store import ConcurrentWrite, Work, write_group
 
 log = logging.getLogger("segmently.tracking")
 
@@ -44,7 +44,7 @@ class GroupCommitWriter:
         self,
         sessions: sessionmaker[Session],
         *,
-        write: Callable[[Session, list[Work]], None] = write_group,
+        write: Callable[..., None] = write_group,
         max_group: int = MAX_GROUP_WORKS,
         max_pending: int = MAX_PENDING_WORKS,
     ) -> None:
@@ -105,10 +105,10 @@ class GroupCommitWriter:
                     if not future.done():
                         future.set_exception(StorageUnavailable("unexpected storage error"))
 
-    def _transaction(self, works: list[Work]) -> None:
+    def _transaction(self, works: list[Work], *, look_first: bool) -> None:
         session = self._sessions()
         try:
-            self._write(session, works)
+            self._write(session, works, look_first=look_first)
             session.commit()
         except BaseException:
             try:
@@ -125,7 +125,13 @@ class GroupCommitWriter:
     def _commit(self, group: list[tuple[Work, Future[Work]]]) -> None:
         works = [w for w, _ in group]
         try:
-            self._transaction(works)
+            for attempt in range(3):
+                try:
+                    self._transaction(works, look_first=attempt > 0)
+                    break
+                except ConcurrentWrite:
+                    if attempt == 2:
+                        raise
         except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError) as exc:
             log.warning("database unavailable: %s", exc.__class__.__name__)
             error = StorageUnavailable(str(exc.__class__.__name__))
