@@ -14,6 +14,7 @@ copyFileSync(join(root, "node_modules/htmx.org/dist/htmx.min.js"), join(out, "ht
 // Dashboard islands: each page loads only the ones it needs.
 const islands = [
   ["segmently/web/ts/dashboard.ts", "dashboard.js"],
+  ["segmently/web/ts/results.ts", "results.js"],
   ["segmently/web/ts/wizard.ts", "wizard.js"],
   // CodeMirror: loaded by the wizard only when a code change is on screen.
   ["segmently/web/ts/code-editor.ts", "code-editor.js"],
@@ -29,5 +30,6 @@ for (const [entry, file] of islands) {
     logLevel: "warning",
   });
 }
+copyFileSync(join(root, "node_modules/uplot/dist/uPlot.min.css"), join(out, "uplot.min.css"));
 await buildSnippet(root, out);
 console.log("assets built into", out);

@@ -78,6 +78,30 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Run the scheduler loop alone (significance checks, …), without serving HTTP."""
+    from segmently.db.engine import make_engine, make_session_factory
+    from segmently.jobs.loop import Scheduler, default_tasks
+
+    settings = _settings()
+    _migrate(settings)
+    engine = make_engine(settings.database_url)
+    scheduler = Scheduler(make_session_factory(engine), default_tasks())
+    err.print("Segmently worker running; Ctrl+C stops it.")
+    try:
+        scheduler.start()
+        while True:
+            import time
+
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+        engine.dispose()
+
+
+@app.command()
 def demo(
     only_if_empty: Annotated[
         bool, typer.Option("--only-if-empty", help="Do nothing when the database has users.")

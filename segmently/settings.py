@@ -64,6 +64,8 @@ class ServerSettings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: str = ""
     secure_cookies: bool = False
+    # Run the scheduler loop inside each web process (``segmently worker`` runs it alone).
+    run_jobs: bool = True
 
     @field_validator("base_url")
     @classmethod

@@ -103,6 +103,7 @@ def make_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
         "database__database_url": db_url,
         "auth__bcrypt_rounds": 10,
         "server__base_url": "http://testserver",
+        "server__run_jobs": False,
     }
     values.update(overrides)
     return load_settings(**values)

@@ -14,6 +14,7 @@ from segmently.auth.passwords import DummyHash
 from segmently.auth.throttle import LoginThrottle
 from segmently.db.engine import make_engine, make_session_factory
 from segmently.experiments.config_cache import ConfigCache
+from segmently.jobs.loop import Scheduler, default_tasks
 from segmently.settings import Settings, load_settings
 from segmently.web.errors import install_error_handlers
 from segmently.web.middleware import SecurityHeadersMiddleware
@@ -27,8 +28,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if settings.server.run_jobs:
+            scheduler = Scheduler(app.state.sessions, default_tasks())
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -52,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
 
+    from segmently.analytics.router import router as analytics_router
     from segmently.auth.router import router as auth_router
     from segmently.experiments.manage_router import router as manage_router
     from segmently.experiments.router import router as experiments_router
@@ -69,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects_router)
     app.include_router(experiments_router)
     app.include_router(manage_router)
+    app.include_router(analytics_router)
     app.include_router(dashboard_router)
     app.include_router(snippet_router)
     app.include_router(demo_router)

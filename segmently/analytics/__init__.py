@@ -1,0 +1,1 @@
+"""Results: per-variant sufficient statistics from the daily aggregates → ``core.stats``."""
