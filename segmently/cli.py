@@ -201,6 +201,32 @@ def bench_assign(
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 
+@bench_app.command("ingest")
+def bench_ingest(
+    postgres_url: Annotated[
+        str | None,
+        typer.Option(
+            help="An admin URL of PostgreSQL (a scratch database is created and dropped).",
+            envvar="SEGMENTLY_BENCH_POSTGRES_URL",
+        ),
+    ] = "postgresql://postgres@127.0.0.1:5432/test",
+    sqlite: Annotated[bool, typer.Option(help="Also measure a fresh SQLite file.")] = True,
+    seconds: Annotated[int, typer.Option(help="Seconds per wrk run.")] = 8,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Durable ingestion (wrk) beside its ceilings: raw executemany and a store-nothing twin."""
+    from segmently.benchmarks import ingest
+
+    result = ingest.run(
+        pg_url=postgres_url or None,
+        sqlite=sqlite,
+        seconds=seconds,
+        workers=workers,
+        log=lambda msg: err.print(msg),
+    )
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
 @bench_app.command("snippet")
 def bench_snippet(
     loads: Annotated[int, typer.Option(help="Page loads with and without the snippet.")] = 30,

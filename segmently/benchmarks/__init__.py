@@ -1,0 +1,1 @@
+"""Benchmark bodies behind ``segmently bench …``."""

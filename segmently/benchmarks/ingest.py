@@ -1,0 +1,389 @@
+"""``segmently bench ingest``: what durable ingestion costs, against its own ceilings.
+
+For each database (a fresh SQLite file, and PostgreSQL when a URL is given), in one run:
+
+(a)  raw insert rate of the same event rows, executemany in one transaction (storage ceiling);
+(b0) HTTP batches of 100 events from 8 connections to ``/_bench/events/batch``, which parses,
+     authenticates and validates exactly like ``/events/batch`` but stores nothing
+     (framework ceiling);
+(b)  the same load against the real ``/events/batch`` (group commit, 2xx = committed);
+(c)  single-event ``/events/track`` calls from 32 connections.
+
+The load comes from Debian's ``wrk`` with a Lua script (cheap on the CPU the server needs).
+Every event has a fresh id, so nothing is a duplicate; after (b) and (c) the stored rows are
+counted and must equal the acknowledged ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from segmently.db.engine import make_engine, make_session_factory, transaction
+from segmently.db.migrate import upgrade
+from segmently.db.models import Event
+
+BATCH = 100
+RAW_ROWS = 50_000
+
+LUA = r"""
+local path = os.getenv("SEG_PATH")
+local per = tonumber(os.getenv("SEG_PER"))
+local run = os.getenv("SEG_RUN")
+local exp = os.getenv("SEG_EXP")
+local var = { os.getenv("SEG_VAR0"), os.getenv("SEG_VAR1") }
+local headers = { ["Content-Type"] = "application/json", ["X-API-Key"] = os.getenv("SEG_KEY") }
+local counter = 0
+local threads = 0
+
+setup = function(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+
+local function ev(id, visitor, k)
+  local slot = k % 10
+  if slot == 0 then
+    return string.format('{"event_id":"%s","event_name":"page_view","visitor_id":"%s",' ..
+      '"session_id":"s","experiment_id":"%s","variant_id":"%s","device_type":"desktop",' ..
+      '"event_data":{"url":"https://shop.example/demo/shop","referrer":""}}',
+      id, visitor, exp, var[(k / 10) % 2 + 1])
+  elseif slot == 8 then
+    return string.format('{"event_id":"%s","event_name":"add_to_cart","visitor_id":"%s",' ..
+      '"session_id":"s","event_data":{"value":19.5,"sku":"A-1"}}', id, visitor)
+  elseif slot == 9 then
+    return string.format('{"event_id":"%s","event_name":"page_exit","visitor_id":"%s",' ..
+      '"session_id":"s","experiment_id":"%s","event_data":{"duration_ms":%d,"interacted":true}}',
+      id, visitor, exp, 1000 * k)
+  end
+  return string.format('{"event_id":"%s","event_name":"scroll_depth","visitor_id":"%s",' ..
+    '"session_id":"s","event_data":{"percent":%d}}', id, visitor, slot * 10)
+end
+
+request = function()
+  counter = counter + 1
+  local base = run .. "_" .. tid .. "_" .. counter
+  if per == 1 then
+    return wrk.format("POST", path, headers, ev(base, "v" .. base, 0))
+  end
+  local parts = {}
+  for i = 1, per do
+    local k = i - 1
+    parts[i] = ev(base .. "_" .. i, "v" .. base .. "_" .. math.floor(k / 10), k)
+  end
+  return wrk.format("POST", path, headers, '{"events":[' .. table.concat(parts, ",") .. ']}')
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format('BENCH {"requests":%d,"duration_us":%d,"status_errors":%d,' ..
+    '"socket_errors":%d,"p50_us":%d,"p99_us":%d}\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    url: str
+    api_key: str
+    project_id: uuid.UUID
+    experiment_id: str
+    variant_ids: tuple[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _database(label: str, pg_url: str | None, workdir: Path) -> Iterator[str]:
+    if label == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    assert pg_url is not None
+    admin = sa.create_engine(
+        make_engine(pg_url).url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
+    name = f"segmently_bench_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _prepare(db_url: str, data_dir: Path) -> Target:
+    from segmently.demo import ensure_demo
+    from segmently.projects import service as projects
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        with transaction(make_session_factory(engine)) as session:
+            account = ensure_demo(
+                session, data_dir=data_dir, base_url="http://127.0.0.1", rounds=10
+            )
+            variants = [str(v.id) for v in account.experiment.variants]
+            return Target(
+                label=engine.dialect.name,
+                url=db_url,
+                api_key=projects.active_key(session, account.project).key,
+                project_id=account.project.id,
+                experiment_id=str(account.experiment.id),
+                variant_ids=(variants[0], variants[1]),
+            )
+    finally:
+        engine.dispose()
+
+
+def _raw_rows(target: Target, n: int) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    exp = uuid.UUID(target.experiment_id)
+    rows = []
+    for i in range(n):
+        rows.append(
+            {
+                "project_id": target.project_id,
+                "event_id": f"raw_{i}",
+                "event_name": "scroll_depth" if i % 10 else "page_view",
+                "visitor_id": f"raw_visitor_{i // 10}",
+                "session_id": "s",
+                "experiment_id": exp if i % 10 == 0 else None,
+                "variant_id": None,
+                "device_type": "desktop",
+                "event_data": {"percent": i % 100, "url": "https://shop.example/demo/shop"},
+                "occurred_at": now,
+                "received_at": now,
+                "ip_prefix": "127.0.0.0/24",
+            }
+        )
+    return rows
+
+
+def raw_insert_rate(target: Target, n: int = RAW_ROWS) -> dict[str, float]:
+    """(a): the same rows, ``executemany`` in one transaction, then removed again."""
+    rows = _raw_rows(target, n)
+    table: sa.Table = Event.__table__  # type: ignore[assignment]
+    engine = make_engine(target.url)
+    try:
+        with engine.begin() as conn:
+            started = time.perf_counter()
+            conn.execute(table.insert(), rows)
+        elapsed = time.perf_counter() - started  # the commit included
+        with engine.begin() as conn:
+            conn.execute(table.delete().where(table.c.event_id.like("raw\\_%", escape="\\")))
+    finally:
+        engine.dispose()
+    return {"rows": n, "seconds": round(elapsed, 3), "rows_per_s": round(n / elapsed)}
+
+
+@contextmanager
+def _server(target: Target, data_dir: Path, workers: int) -> Iterator[str]:
+    port = _free_port()
+    env = os.environ | {
+        "SEGMENTLY_DATABASE_URL": target.url,
+        "SEGMENTLY_DATA_DIR": str(data_dir),
+        "SEGMENTLY_INGEST_BENCH_ENDPOINT": "1",
+        "SEGMENTLY_INGEST_RATE_PER_IP": "100000000/minute",
+        "SEGMENTLY_INGEST_RATE_PER_KEY": "100000000/minute",
+    }
+    log = open(data_dir / f"server-{target.label}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "segmently.web.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-proxy-headers",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start; see {log.name}")
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _wrk(
+    url: str,
+    target: Target,
+    script: Path,
+    path: str,
+    per: int,
+    connections: int,
+    seconds: int,
+    run: str,
+) -> dict[str, Any]:
+    env = os.environ | {
+        "SEG_PATH": path,
+        "SEG_PER": str(per),
+        "SEG_RUN": run,
+        "SEG_KEY": target.api_key,
+        "SEG_EXP": target.experiment_id,
+        "SEG_VAR0": target.variant_ids[0],
+        "SEG_VAR1": target.variant_ids[1],
+    }
+    cmd = [
+        shutil.which("wrk") or "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    match = re.search(r"^BENCH (\{.*\})$", out, re.M)
+    if match is None:
+        raise RuntimeError(f"wrk gave no summary:\n{out}")
+    raw = json.loads(match.group(1))
+    seconds_run = raw["duration_us"] / 1e6
+    ok = raw["requests"] - raw["status_errors"]
+    return {
+        "requests": raw["requests"],
+        "non_2xx": raw["status_errors"],
+        "socket_errors": raw["socket_errors"],
+        "events_per_s": round(ok * per / seconds_run),
+        "requests_per_s": round(raw["requests"] / seconds_run),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "acknowledged_events": ok * per,
+    }
+
+
+def _stored(target: Target, run: str) -> int:
+    engine = make_engine(target.url)
+    try:
+        with engine.connect() as conn:
+            query = (
+                sa.select(sa.func.count())
+                .select_from(Event)
+                .where(Event.event_id.like(f"{run}\\_%", escape="\\"))
+            )
+            return int(conn.execute(query).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def bench_database(
+    label: str, pg_url: str | None, *, seconds: int, workers: int, log: Any
+) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"segmently-bench-{label}-"))
+    try:
+        with _database(label, pg_url, workdir) as db_url:
+            target = _prepare(db_url, workdir)
+            log(f"[{label}] (a) raw executemany of {RAW_ROWS} rows…")
+            result: dict[str, Any] = {"a_raw_insert": raw_insert_rate(target)}
+            script = workdir / "ingest.lua"
+            script.write_text(LUA)
+            with _server(target, workdir, workers) as url:
+                null, real = "/api/v1/_bench/events/batch", "/api/v1/events/batch"
+                log(f"[{label}] warm-up…")
+                _wrk(url, target, script, null, BATCH, 8, 2, "warm")
+                log(f"[{label}] (b0) batches of {BATCH}, 8 connections, nothing stored…")
+                result["b0_framework_ceiling"] = _wrk(
+                    url, target, script, null, BATCH, 8, seconds, "b0"
+                )
+                log(f"[{label}] (b) batches of {BATCH}, 8 connections, durable…")
+                result["b_batch"] = _wrk(url, target, script, real, BATCH, 8, seconds, "b")
+                log(f"[{label}] (c) single events, 32 connections, durable…")
+                result["c_track"] = _wrk(
+                    url, target, script, "/api/v1/events/track", 1, 32, seconds, "c"
+                )
+            for run, key in (("b", "b_batch"), ("c", "c_track")):
+                result[key]["stored_events"] = _stored(target, run)
+            a = result["a_raw_insert"]["rows_per_s"]
+            b0 = result["b0_framework_ceiling"]["events_per_s"]
+            b = result["b_batch"]["events_per_s"]
+            c = result["c_track"]["events_per_s"]
+            result["ratios"] = {
+                "b_over_b0": round(b / b0, 3) if b0 else None,
+                "b_over_a": round(b / a, 3) if a else None,
+            }
+            result["goals"] = {
+                "b_at_least_half_of_b0": bool(b0) and b >= b0 / 2,
+                "c_at_least_2000_events_per_s": c >= 2000,
+                "every_acknowledged_event_stored": all(
+                    result[k]["stored_events"] >= result[k]["acknowledged_events"]
+                    for k in ("b_batch", "c_track")
+                ),
+            }
+            if label == "postgresql":
+                result["goals"]["b_at_least_a_third_of_a"] = bool(a) and b >= a / 3
+            return result
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(
+    *, pg_url: str | None, sqlite: bool = True, seconds: int = 8, workers: int = 1, log: Any = None
+) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
+    say = log or (lambda _msg: None)
+    out: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
+        "settings": {"seconds_per_run": seconds, "server_workers": workers, "batch": BATCH},
+    }
+    if sqlite:
+        out["sqlite"] = bench_database("sqlite", None, seconds=seconds, workers=workers, log=say)
+    if pg_url:
+        out["postgresql"] = bench_database(
+            "postgresql", pg_url, seconds=seconds, workers=workers, log=say
+        )
+    return out
