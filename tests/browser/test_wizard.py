@@ -199,8 +199,9 @@ def test_wizard_creates_edits_and_launches(page: Page, live_server: Any) -> None
     expect(panel.get_by_label("Slug")).to_be_disabled()
     page.get_by_role("tab", name="Variants").click()
     expect(page.get_by_role("button", name="+ Add Variation")).to_be_disabled()
+    # With two variants, the other weight follows.
     page.locator("input.weight").nth(0).fill("30")
-    page.locator("input.weight").nth(1).fill("70")
+    expect(page.locator("input.weight").nth(1)).to_have_value("70")
     page.get_by_role("button", name="Save & resume").click()
     expect(page.get_by_test_id("experiment-status")).to_have_text("Live")
     config = page.request.get(live_server.url + "/api/v1/config", headers={"X-API-Key": key})

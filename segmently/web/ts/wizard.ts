@@ -800,6 +800,17 @@ class Wizard {
     ];
   }
 
+  /** With two variants the other weight is implied: keep the pair at 100. */
+  private complementWeight(changed: number): void {
+    const variants = this.state.variants;
+    const value = variants[changed].weight;
+    if (variants.length !== 2 || !Number.isInteger(value) || value < 0 || value > 100) return;
+    const other = 1 - changed;
+    variants[other].weight = 100 - value;
+    const inputs = this.panels[1].querySelectorAll<HTMLInputElement>("input.weight");
+    if (inputs[other]) inputs[other].value = String(100 - value);
+  }
+
   private addVariant(): void {
     const s = this.state;
     const letter = String.fromCharCode(65 + s.variants.length - 1);
@@ -856,6 +867,7 @@ class Wizard {
           `${path}.weight`,
           numberInput(v.weight, (val) => {
             v.weight = val;
+            this.complementWeight(i);
             this.refreshTotal();
           }, { min: 0, max: 100, class: "weight", "aria-label": `Weight of ${v.name || "variant " + i} (%)` }),
         ),
