@@ -175,3 +175,15 @@ def test_preview_panel_and_badge(page: Page, site: SnippetSite) -> None:  # noqa
     expect(page.locator("#title")).to_have_text("Original title")
     assert page.evaluate("window.Segmently.getVisitorId()")
     expect(badge).to_have_count(0)
+
+    # The project's cookie mode: the visitor id also lives in a first-party cookie.
+    r = site.http.patch(
+        f"/api/v1/projects/{site.project['id']}",
+        json={"settings": {"cookie_mode": True}},
+        headers=site.headers,
+    )
+    assert r.status_code == 200, r.text
+    page.reload()
+    page.wait_for_function("Segmently.getVisitorId()")
+    vid = page.evaluate("Segmently.getVisitorId()")
+    assert f"seg_visitor_id={vid}" in page.evaluate("document.cookie")

@@ -184,3 +184,10 @@ def test_variant_applied_before_reveal_and_tracked(page: Page, site: SnippetSite
     assert all(isinstance(x["duration_ms"], int) and x["duration_ms"] >= 0 for x in exits)
     # The reload above, left without a click: a bounce candidate.
     assert any(not e["event_data"]["interacted"] for e in rec.events("page_exit"))
+
+    # reset(): a fresh identity and no assignments (call on logout).
+    page.goto(site.page("shop.html", host="localhost"))
+    page.evaluate("Segmently.reset()")
+    fresh = page.evaluate("Segmently.getVisitorId()")
+    assert fresh != vid and page.evaluate("localStorage.getItem('seg_visitor_id')") == fresh
+    assert page.evaluate("Segmently.getAllAssignments()") == {}
