@@ -254,4 +254,9 @@ def test_wizard_inline_errors_plan_gates_and_phone_layout(page: Page, live_serve
     page.get_by_role("button", name="Launch").click()
     expect(page.get_by_test_id("experiment-status")).to_have_text("Live")
     _no_horizontal_overflow(page)
+    page.get_by_role("link", name="← Shop").click()
+    page.get_by_label("Actions for Phone test").click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    _no_horizontal_overflow(page)
+    _shot(page, "project-phone.png")
     assert errors == []
