@@ -49,7 +49,7 @@ def _errors(page: Page) -> list[str]:
     def on_console(msg: ConsoleMessage) -> None:
         url = msg.location.get("url", "")
         # Chromium logs every 4xx fetch; the API's refusals are expected and shown inline.
-        expected = "/api/v1/" in url or url.endswith("/favicon.ico")
+        expected = "/api/v1/" in url
         if msg.type == "error" and not expected:
             errors.append(f"{msg.text} {url}")
 
