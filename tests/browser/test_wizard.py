@@ -148,7 +148,13 @@ def test_wizard_creates_edits_and_launches(page: Page, live_server: Any) -> None
     expect(page.locator("code", has_text="segmently_preview=hero-cta-test:")).to_have_count(2)
 
     # Edit with the same screens: values come back, including the code editor's.
-    page.get_by_role("link", name="Edit").click()
+    # "Schedule" in the project page's menu opens the wizard at its Advanced step.
+    page.goto(project_url)
+    page.get_by_label("Actions for Hero CTA test").click()
+    page.get_by_role("link", name="Schedule").click()
+    expect(page.get_by_role("tab", name="Advanced")).to_have_attribute("aria-selected", "true")
+    expect(panel.get_by_label("GA4 measurement ID")).to_have_value("G-ABC1234")
+    page.get_by_role("tab", name="Details").click()
     expect(panel.get_by_label("Experiment name")).to_have_value("Hero CTA test")
     panel.get_by_label("Hypothesis").fill("Green increases sign-ups by 20%")
     page.get_by_role("tab", name="Variants").click()

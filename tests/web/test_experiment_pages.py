@@ -85,7 +85,7 @@ def test_list_order_badges_and_allowed_quick_actions(
         return set(re.findall(r'data-action="(\w+)"', _menu(html, slug)))
 
     common = {"analytics", "delete"}
-    assert actions("draft-one") == {"start", "archive", "edit"} | common
+    assert actions("draft-one") == {"start", "archive", "edit", "schedule"} | common
     assert actions("live-one") == {"pause", "archive"} | common
     assert actions("paused-one") == {"resume", "archive", "edit"} | common
     assert actions(archived[0]["slug"]) == {"reinstate"} | common
@@ -128,6 +128,7 @@ def test_new_experiment_disabled_at_the_plan_limit(client: TestClient, app: Any)
     html = client.get(f"/projects/{project['id']}").text
     assert re.search(r'<button class="primary" type="button" disabled[^>]*>\+ New Experiment', html)
     assert "Free plan includes 1 active experiment" in html
+    assert 'data-action="schedule"' not in html  # scheduling is Business+
     assert "1/1 Experiments" in html
     r = client.get(f"/projects/{project['id']}/experiments/new")
     assert r.status_code == 402 and "Archive one or upgrade" in r.text

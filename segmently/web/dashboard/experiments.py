@@ -97,6 +97,7 @@ def experiments_context(db: DB, principal: Principal, project: Project) -> dict[
         "active_rows": [r for r in rows if r.experiment.status != "archived"],
         "archived_rows": [r for r in rows if r.experiment.status == "archived"],
         "experiment_quota": service.quota(db, principal.org),
+        "can_schedule": orgs.plan_of(principal.org).scheduling,
     }
 
 

@@ -194,6 +194,8 @@ const WEBHOOK_EVENTS = [
   "significance.reached",
 ];
 const STEPS = ["Details", "Variants", "Targeting", "Goals", "Advanced", "Review & Launch"];
+// URL fragments of the steps: a link can open a step (the project page's "Schedule" → #advanced).
+const STEP_IDS = ["details", "variants", "targeting", "goals", "advanced", "review"];
 
 // ---------------------------------------------------------------- DOM helpers
 
@@ -628,7 +630,7 @@ class Wizard {
       e.returnValue = "";
     });
     for (let i = 0; i < STEPS.length; i += 1) this.renderPanel(i);
-    this.go(0);
+    this.go(Math.max(0, STEP_IDS.indexOf(window.location.hash.slice(1))));
   }
 
   private go(step: number, byUser = false): void {
@@ -636,6 +638,7 @@ class Wizard {
     this.step = step;
     // A new step starts at its top, not wherever the previous one was scrolled to.
     if (byUser && this.root.getBoundingClientRect().top < 0) this.root.scrollIntoView({ block: "start" });
+    if (byUser) window.history.replaceState(null, "", `#${STEP_IDS[step]}`);
     if (step === 5) this.renderPanel(5);
     this.panels.forEach((p, i) => (p.hidden = i !== step));
     this.tabs.forEach((t, i) => {
