@@ -433,7 +433,9 @@ const domReady = (f: () => void) =>
 const evaluate = (newPage?: boolean) => {
   url = L.href;
   const fresh: Experiment[] = [];
-  live().forEach((e) => {
+  live().forEach(
+    // One experiment's failure (a bad selector, a browser without an API) leaves the others alone.
+    safe((e: Experiment) => {
     const v = decide(e);
     const i = active.findIndex((a) => a.e == e);
     if (v && i < 0) activate(e, v), fresh.push(e);
@@ -441,7 +443,8 @@ const evaluate = (newPage?: boolean) => {
       active[i].u.reverse().forEach((f) => safe(f)());
       active.splice(i, 1);
     }
-  });
+    }),
+  );
   observe();
   // Every experiment the visitor is in gets the page view (funnel URL steps, page-view goals).
   bucketed().forEach((a) => {
@@ -530,7 +533,14 @@ const api = {
   },
 };
 
-const start = safe((c?: Config) => {
+const start = (c?: Config) => {
+  try {
+    init(c);
+  } catch (e) {
+    reveal(); // whatever failed, the page is not kept hidden until the failsafe
+  }
+};
+const init = (c?: Config) => {
   cfg = c && c.experiments ? c : undefined;
   if (!cfg) return reveal();
   boot.g = boot.g || (cfg as any).country;
@@ -551,7 +561,7 @@ const start = safe((c?: Config) => {
   }
   // After the current task: the console (DevTools protocol when inspected) is off the reveal path.
   setTimeout(() => console.log("✅ Segmently loaded"));
-});
+};
 
 const listen = (t: EventTarget, names: string, f: (e: Event) => void, opts?: AddEventListenerOptions) =>
   names.split(" ").forEach((n) => t.addEventListener(n, safe(f), opts || true));
