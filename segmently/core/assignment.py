@@ -208,24 +208,24 @@ def compile_allocation(allocation: Allocation) -> CompiledAllocation:
 def assign(compiled: CompiledAllocation, visitor_id: str) -> int | None:
     """The variant index of ``visitor_id``, or ``None`` when traffic excludes it."""
     try:
-        data = visitor_id.encode("utf-8")
+        data = visitor_id.encode()  # UTF-8
     except UnicodeEncodeError:
         data = encode_text(visitor_id)
     if compiled.traffic_bp < BUCKETS:  # at 100% every bucket is below the threshold
         h = _crc32(data, compiled.inclusion_prefix)
-        # fmix32, inlined: this is the hot path of every assignment
+        # fmix32, inlined with literal constants: this is the hot path of every assignment
         h ^= h >> 16
-        h = (h * 0x85EB_CA6B) & _MASK32
+        h = (h * 0x85EB_CA6B) & 0xFFFF_FFFF
         h ^= h >> 13
-        h = (h * 0xC2B2_AE35) & _MASK32
+        h = (h * 0xC2B2_AE35) & 0xFFFF_FFFF
         h ^= h >> 16
         if h >= compiled.inclusion_threshold:
             return None
     h = _crc32(data, compiled.variant_prefix)
     h ^= h >> 16
-    h = (h * 0x85EB_CA6B) & _MASK32
+    h = (h * 0x85EB_CA6B) & 0xFFFF_FFFF
     h ^= h >> 13
-    h = (h * 0xC2B2_AE35) & _MASK32
+    h = (h * 0xC2B2_AE35) & 0xFFFF_FFFF
     h ^= h >> 16
     # number of cumulative boundaries at or below h = index of the variant
     return bisect_right(compiled.variant_thresholds, h)

@@ -438,6 +438,13 @@ class CompiledTargeting:
 
 
 def _url_check(rules: tuple[UrlRule, ...]) -> VisitorPredicate:
+    if len(rules) == 1 and isinstance(rules[0].value, str):
+        # the common single prefix/substring rule, without a second call per visitor
+        value = rules[0].value
+        if rules[0].match == UrlMatch.STARTS_WITH:
+            return lambda visitor: visitor.url.startswith(value)
+        if rules[0].match == UrlMatch.CONTAINS:
+            return lambda visitor: value in visitor.url
     predicates = tuple(_url_predicate(rule) for rule in rules)
     if len(predicates) == 1:
         only = predicates[0]
@@ -481,6 +488,9 @@ def _country_check(countries: tuple[str, ...]) -> VisitorPredicate:
 
 def _conditions_check(conditions: tuple[AttributeCondition, ...]) -> VisitorPredicate:
     predicates = tuple(_condition_predicate(condition) for condition in conditions)
+    if len(predicates) == 1:
+        only = predicates[0]
+        return lambda visitor: only(visitor.attributes)
 
     def all_conditions(visitor: Visitor) -> bool:
         attributes = visitor.attributes
