@@ -180,6 +180,7 @@ class CatalogCache:
     def __init__(self, ttl: float = 1.0) -> None:
         self.ttl = ttl
         self._items: dict[str, tuple[float, ProjectCatalog]] = {}
+        self._refreshing: set[str] = set()
         self._lock = threading.Lock()
 
     def for_key(
@@ -188,10 +189,26 @@ class CatalogCache:
         if not raw_key:
             return None
         hit = self._items.get(raw_key)
-        if hit is not None and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
-        if not allow_db:
+        if hit is not None:
+            if time.monotonic() - hit[0] < self.ttl:
+                return hit[1]
+            if not allow_db:
+                # Stale: one caller reloads it (from a thread); the others keep using it
+                # meanwhile, so a busy key never sends every request to the database at once.
+                with self._lock:
+                    if raw_key in self._refreshing:
+                        return hit[1]
+                    self._refreshing.add(raw_key)
+                raise NeedsDatabase
+        elif not allow_db:
             raise NeedsDatabase
+        try:
+            return self._load(sessions, raw_key)
+        finally:
+            with self._lock:
+                self._refreshing.discard(raw_key)
+
+    def _load(self, sessions: sessionmaker[Session], raw_key: str) -> ProjectCatalog | None:
         from segmently.projects.service import project_for_key
 
         with sessions() as session:

@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from segmently.analytics.router import router as analytics_router
     from segmently.auth.router import router as auth_router
+    from segmently.editor.router import router as editor_router
     from segmently.experiments.manage_router import router as manage_router
     from segmently.experiments.router import router as experiments_router
     from segmently.orgs.router import router as orgs_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from segmently.web.demo_shop import router as demo_router
     from segmently.web.health import router as health_router
 
+    app.include_router(tracking_router)  # first: the hot path matches without scanning
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(orgs_router)
@@ -78,10 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experiments_router)
     app.include_router(manage_router)
     app.include_router(analytics_router)
+    app.include_router(editor_router)
     app.include_router(dashboard_router)
     app.include_router(snippet_router)
     app.include_router(demo_router)
-    app.include_router(tracking_router)
     install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     return app
