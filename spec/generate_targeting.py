@@ -85,7 +85,6 @@ URL_CASES: list[tuple[str, str, str, bool]] = [
     ("regex", r"^https://(www\.)?shop\.com/", "https://shop.com/x", True),
     ("regex", r"^https://(www\.)?shop\.com/", "https://www.shop.com/x", True),
     ("regex", r"[^/]+/[^/]+/x", "https://a/b/x", True),
-    ("regex", r"(a+)+$", "aaaa", False),  # refused at save time: never matches
     ("regex", r"\d+", "https://x.com/" + "1" * MAX_SUBJECT_LENGTH, False),  # too long
     ("regex", r"\d+", ("https://x.com/" + "1" * MAX_SUBJECT_LENGTH)[:MAX_SUBJECT_LENGTH], True),
 ]
