@@ -186,9 +186,14 @@ const body = (events: Json[]) => JSON.stringify({ api_key: key, events });
 const later = (ms: number) => {
   if (!timer) timer = setTimeout(flush, ms);
 };
+/** The oldest events that fit one keepalive request (browsers allow 64 KB in flight). */
+const take = () => {
+  let size = 0;
+  return jget<Json[]>(QK, []).filter((x, i) => (size += JSON.stringify(x).length) < 20000 && i < 20);
+};
 const flush = safe(() => {
   timer = 0;
-  const batch = jget<Json[]>(QK, []).slice(0, 20);
+  const batch = take();
   if (busy || !batch.length || off) return;
   busy = 1;
   const done = () => {
@@ -216,8 +221,8 @@ const flush = safe(() => {
 });
 /** Page is going away: hand everything to sendBeacon; the queue keeps it until a 2xx is seen. */
 const beacon = safe(() => {
-  const q = jget<Json[]>(QK, []);
-  if (q.length && !off) navigator.sendBeacon(endpoint(), body(q.slice(0, 50)));
+  const q = take();
+  if (q.length && !off) navigator.sendBeacon(endpoint(), body(q));
 });
 
 const send = (name: string, data: Json, a?: { e: Experiment; v: Variant }) => {
@@ -235,6 +240,8 @@ const send = (name: string, data: Json, a?: { e: Experiment; v: Variant }) => {
     x.experiment_id = a.e.id;
     x.variant_id = a.v.id;
   }
+  // Ingestion refuses an event over 32 KB; one that large would also block the queue.
+  if (JSON.stringify(x).length > 10000) return;
   const q = jget<Json[]>(QK, []);
   q.push(x);
   jput(QK, q.slice(-500));

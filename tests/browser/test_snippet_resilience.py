@@ -61,6 +61,11 @@ def test_outage_retry_reload_bots_and_opt_out(
         "JSON.parse(localStorage.getItem('seg_q') || '[]')"
         ".filter(e => e.event_name === 'retry_me').length === 5"
     )
+    # An event ingestion would refuse (over 32 KB) is never queued: it would block the rest.
+    page.evaluate("Segmently.track('huge', {s: 'x'.repeat(50000)})")
+    assert page.evaluate("localStorage.getItem('seg_q').includes('huge')") is False
+    # Many events go out in several keepalive-sized batches.
+    page.evaluate("for (let i = 0; i < 45; i++) Segmently.track('bulk', {i, pad: 'y'.repeat(900)})")
     rec.wait(lambda: rec.refused >= 2)  # tried, and retried with backoff
     page.reload()  # the queue survives the reload
     expect(page.locator("#title")).to_have_text("Variant title")
@@ -72,6 +77,7 @@ def test_outage_retry_reload_bots_and_opt_out(
     stored = site.rows(Event, event_name="retry_me")
     assert sorted(e.event_data["i"] for e in stored) == [0, 1, 2, 3, 4]  # none counted twice
     assert len({e["event_id"] for e in rec.events("page_view")}) == 2  # one per load
+    rec.wait(lambda: len({e["event_id"] for e in rec.events("bulk")}) == 45, timeout=20)
     page.wait_for_function("JSON.parse(localStorage.getItem('seg_q') || '[]').length === 0")
 
     # Opt-out: storage cleared, nothing applied or sent afterwards.
