@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from segmently.analytics.router import router as analytics_router
     from segmently.auth.router import router as auth_router
+    from segmently.editor.router import router as editor_router
     from segmently.experiments.manage_router import router as manage_router
     from segmently.experiments.router import router as experiments_router
     from segmently.orgs.router import router as orgs_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experiments_router)
     app.include_router(manage_router)
     app.include_router(analytics_router)
+    app.include_router(editor_router)
     app.include_router(dashboard_router)
     app.include_router(snippet_router)
     app.include_router(demo_router)
