@@ -179,7 +179,7 @@ def test_preview_panel_and_badge(page: Page, site: SnippetSite) -> None:  # noqa
     site.tier("enterprise")
     page.reload()
     expect(page.locator("#title")).to_have_text("Original title")
-    assert page.evaluate("window.Segmently.getVisitorId()")
+    page.wait_for_function("window.Segmently.getVisitorId()")  # the config has arrived
     expect(badge).to_have_count(0)
 
     # The project's cookie mode: the visitor id also lives in a first-party cookie.
