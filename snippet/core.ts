@@ -137,8 +137,6 @@ const reveal = safe(() => {
     mark("reveal");
   }
 });
-hide();
-setTimeout(reveal, 5000); // the failsafe: never hidden longer than 5 s, whatever happens
 
 // ---- identity ------------------------------------------------------------------------------
 const cookie = (v?: string): string => {
@@ -599,6 +597,8 @@ const replace = H.replaceState;
 
 safe(() => {
   if (pending && pending.getVisitorId) return; // installed twice: the first copy stays in charge
+  hide();
+  setTimeout(reveal, 5000); // the failsafe: never hidden longer than 5 s, whatever happens
   W.Segmently = api;
   preview = ((L.search.match(/[?&]segmently_preview=([^&#]+)/) || [])[1] || get(PVK, SS) || "")
     .split(/:|%3A/i)

@@ -123,6 +123,14 @@ def test_strict_csp_and_data_api_key_install_and_failsafe(
     page.goto(site.page("datakey.html"))
     _variant_shown(page)
 
+    # Installed twice: the first copy runs, the second does nothing (and hides nothing).
+    logs: list[str] = []
+    page.on("console", lambda m: logs.append(m.text))
+    page.goto(site.page("twice.html"))
+    _variant_shown(page)
+    assert page.evaluate("getComputedStyle(document.documentElement).opacity") == "1"
+    assert logs.count("✅ Segmently loaded") == 1
+
     # The config request hangs: hidden, then revealed by the 5-second failsafe.
     hung: list[Route] = []
     page.route("**/s/*.json*", lambda route: hung.append(route))
