@@ -60,8 +60,10 @@ def overview_page(request: Request, db: DB, principal: OptionalPrincipal) -> Res
     project_list = projects.list_projects(db, principal.org.id)
     project_id = next((p.id for p in project_list if str(p.id) == q.get("project")), None)
     status = q.get("status") if q.get("status") in ("draft", "live", "paused", "archived") else None
-    time_range = q.get("range") if q.get("range") in analytics.RANGES else "all"
-    sort = q.get("sort") if q.get("sort") in SORTS else "date"
+    time_range = q.get("range") or "all"
+    time_range = time_range if time_range in analytics.RANGES else "all"
+    sort = q.get("sort") or "date"
+    sort = sort if sort in SORTS else "date"
     data = analytics.overview(
         db, principal.org.id, project_id=project_id, status=status, time_range=time_range
     )
