@@ -161,7 +161,7 @@ def _brute_force(steps: list[FunnelStep], events: list[FunnelEvent]) -> int:
     return furthest(0, 0)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(step_strategy, min_size=1, max_size=5), st.lists(event_strategy, max_size=12))
 def test_greedy_matches_the_subsequence_definition(
     steps: list[FunnelStep], events: list[FunnelEvent]

@@ -228,7 +228,7 @@ def test_accepted_patterns_stay_fast_on_hostile_urls(pattern: str, subject: str)
     assert time.perf_counter() - start < 1.0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.text(max_size=60))
 def test_validation_is_total_and_accepted_patterns_compile(pattern: str) -> None:
     problem = validate_regex(pattern)
@@ -345,7 +345,7 @@ ANY_TARGETING = Targeting(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     url=json_values,
     width=json_values,

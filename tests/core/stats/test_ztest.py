@@ -76,7 +76,7 @@ def test_confidence_is_capped_and_huge_counts_work() -> None:
 counts = st.integers(0, 10**9).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(counts, counts)
 def test_always_defined_and_symmetric(a: tuple[int, int], b: tuple[int, int]) -> None:
     one = pooled_z_test(VariantStats(*a), VariantStats(*b))
