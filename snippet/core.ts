@@ -536,6 +536,8 @@ const api = {
     off = false;
     put(OK, null);
   },
+  // The pre-load stub's push() keeps working after load: Segmently.push(["track", "x"]).
+  push: (c: any[]) => safe(() => (api as any)[c[0]](...c.slice(1)))(),
 };
 
 const start = (c?: Config) => {
@@ -622,7 +624,7 @@ safe(() => {
 
   // Calls made before the snippet loaded: window.Segmently = [[name, ...args], …] or {q: […]}.
   const q = pending && (Array.isArray(pending) ? pending : pending.q);
-  if (q) q.forEach((c: any[]) => safe(() => (api as any)[c[0]](...c.slice(1)))());
+  if (q) q.forEach(api.push);
 
   if (boot.c && !preview) start(boot.c);
   else if (key && base)

@@ -120,7 +120,7 @@ def test_variant_applied_before_reveal_and_tracked(page: Page, site: SnippetSite
     # Goals: click (delegated), form submit, custom event, trackConversion with revenue.
     page.click("#cta")
     page.click("#go")
-    page.evaluate("Segmently.track('purchase', {value: 5})")
+    page.evaluate("Segmently.push(['track', 'purchase', {value: 5}])")  # the stub's form
     page.evaluate("Segmently.trackConversion({value: 12.5})")
     rec = site.recorder
     rec.wait(lambda: len(rec.events("conversion")) >= 3 and rec.events("purchase"))
