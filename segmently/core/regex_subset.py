@@ -59,7 +59,6 @@ _LINE_TERMINATORS = ("\n", "\r", "\u2028", "\u2029")
 
 _NON_ASCII = 1 << 128  # one bit standing for "some character above U+007F"
 _ALL = (1 << 129) - 1
-_SYNTAX = frozenset("^$\\.*+?()[]{}|/")
 
 
 def _bits(chars: str) -> int:
