@@ -351,3 +351,12 @@ def test_aggregates_equal_a_full_recomputation_after_random_traffic(
                 )
                 == 0
             )
+
+
+def test_project_page_rows_show_visitors_so_far(client: TestClient, app: Any) -> None:
+    live = live_experiment(client, app)
+    _populate(client, live, {"control": (700, 0), "variant_a": (534, 0)})
+    token = live.headers["Authorization"].split()[1]
+    client.cookies.set("seg_session", token)
+    html = client.get(f"/projects/{live.project_id}").text
+    assert "1,234 visitors" in html

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from segmently.analytics import repository as analytics_repository
 from segmently.auth.dependencies import OptionalPrincipal
 from segmently.auth.service import Principal
 from segmently.db.models import Experiment, Project
@@ -93,7 +94,9 @@ def experiments_context(db: DB, principal: Principal, project: Project) -> dict[
         )
         for e in service.list_experiments(db, principal.org.id, project.id)
     ]
+    visitors = analytics_repository.visitor_totals_for(db, [r.experiment.id for r in rows], None)
     return {
+        "visitors": visitors,
         "active_rows": [r for r in rows if r.experiment.status != "archived"],
         "archived_rows": [r for r in rows if r.experiment.status == "archived"],
         "experiment_quota": service.quota(db, principal.org),
