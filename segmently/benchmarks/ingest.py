@@ -327,21 +327,21 @@ def bench_database(
     try:
         with _database(label, pg_url, workdir) as db_url:
             target = _prepare(db_url, workdir)
-            log(f"[{label}] (a) raw executemany of {RAW_ROWS} rows…")
+            log(f"{label}: (a) raw executemany of {RAW_ROWS} rows…")
             result: dict[str, Any] = {"a_raw_insert": raw_insert_rate(target)}
             script = workdir / "ingest.lua"
             script.write_text(LUA)
             with _server(target, workdir, workers) as url:
                 null, real = "/api/v1/_bench/events/batch", "/api/v1/events/batch"
-                log(f"[{label}] warm-up…")
+                log(f"{label}: warm-up…")
                 _wrk(url, target, script, null, BATCH, 8, 2, "warm")
-                log(f"[{label}] (b0) batches of {BATCH}, 8 connections, nothing stored…")
+                log(f"{label}: (b0) batches of {BATCH}, 8 connections, nothing stored…")
                 result["b0_framework_ceiling"] = _wrk(
                     url, target, script, null, BATCH, 8, seconds, "b0"
                 )
-                log(f"[{label}] (b) batches of {BATCH}, 8 connections, durable…")
+                log(f"{label}: (b) batches of {BATCH}, 8 connections, durable…")
                 result["b_batch"] = _wrk(url, target, script, real, BATCH, 8, seconds, "b")
-                log(f"[{label}] (c) single events, 32 connections, durable…")
+                log(f"{label}: (c) single events, 32 connections, durable…")
                 result["c_track"] = _wrk(
                     url, target, script, "/api/v1/events/track", 1, 32, seconds, "c"
                 )
