@@ -511,10 +511,11 @@ const api = {
     return v ? v.key : null;
   }),
   getVisitorId: () => vid,
-  setAttributes: whenReady((a: Attrs) => {
+  // Not deferred: attributes set before the snippet loaded count for its first evaluation.
+  setAttributes: safe((a: Attrs) => {
     attrs = { ...attrs, ...a };
     jput(ATK, attrs);
-    evaluate();
+    if (ready) evaluate();
   }),
   getAllAssignments: safe(() => {
     const out: Record<string, string> = {};

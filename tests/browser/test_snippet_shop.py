@@ -35,9 +35,10 @@ def _experiment(s: SnippetSite, **extra: Any) -> dict[str, Any]:
         ],
         targeting={
             "url_rules": [{"type": "contains", "value": "/pages/shop"}],
-            "device": "all",
+            "device": "desktop",
             "countries": [],
-            "attributes": [],
+            # set by the page before the snippet loaded (the queued setAttributes call)
+            "attributes": [{"name": "plan", "op": "equals", "value": "pro"}],
         },
         goals=[
             {"name": "Buy", "kind": "click", "selector": "#cta", "primary": True},
@@ -191,3 +192,10 @@ def test_variant_applied_before_reveal_and_tracked(page: Page, site: SnippetSite
     fresh = page.evaluate("Segmently.getVisitorId()")
     assert fresh != vid and page.evaluate("localStorage.getItem('seg_visitor_id')") == fresh
     assert page.evaluate("Segmently.getAllAssignments()") == {}
+
+    # Device targeting by width: the experiment is for desktops (≥ 1024 px) only.
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.reload()
+    expect(page.locator("#title")).to_have_text("Original title")
+    assert page.evaluate("Segmently.getAllAssignments()") == {}
+    assert page.evaluate("getComputedStyle(document.documentElement).opacity") == "1"
