@@ -18,6 +18,8 @@ const islands = [
   ["segmently/web/ts/wizard.ts", "wizard.js"],
   // CodeMirror: loaded by the wizard only when a code change is on screen.
   ["segmently/web/ts/code-editor.ts", "code-editor.js"],
+  // The visual editor's modal: loaded by the wizard when "Visual Editor" is clicked.
+  ["segmently/web/ts/visual-editor.ts", "visual-editor.js"],
 ];
 for (const [entry, file] of islands) {
   await build({

@@ -896,9 +896,31 @@ class Wizard {
           v.changes.push(emptyChange());
           this.renderPanel(1);
         }, { "aria-label": `Add a change to ${v.name || "variant " + i}` }),
+        button("Visual Editor", () => this.visualEditor(v), { "aria-label": `Visual Editor for ${v.name || "variant " + i}` }),
       ),
       this.previewLink(v),
     );
+  }
+
+  /** The visual editor island (visual-editor.ts), loaded on first use; it hands back the list. */
+  private visualEditor(v: Variant): void {
+    const open = (): void =>
+      window.SegmentlyVisualEditor?.open({
+        variant: v.name || "Variant",
+        baseUrl: this.data.base_url,
+        urlRules: this.state.urlRules,
+        changes: v.changes,
+        onSave: (changes) => {
+          v.changes = changes;
+          this.dirty = true;
+          this.renderPanel(1);
+        },
+      });
+    if (window.SegmentlyVisualEditor) return open();
+    const script = h("script", { src: "/static/dist/visual-editor.js", async: true });
+    script.addEventListener("load", open);
+    script.addEventListener("error", () => this.showError("The visual editor could not be loaded. Reload the page and try again.", null));
+    document.head.append(script);
   }
 
   private changeRow(v: Variant, i: number, c: Change, j: number): HTMLElement {
