@@ -204,7 +204,7 @@ def raw_insert_rate(target: Target, n: int = RAW_ROWS) -> dict[str, float]:
 
 
 @contextmanager
-def _server(target: Target, data_dir: Path, workers: int) -> Iterator[str]:
+def _server(target: Target, data_dir: Path, workers: int) -> Iterator[tuple[str, int]]:
     port = _free_port()
     env = os.environ | {
         "SEGMENTLY_DATABASE_URL": target.url,
@@ -247,7 +247,7 @@ def _server(target: Target, data_dir: Path, workers: int) -> Iterator[str]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -255,6 +255,21 @@ def _server(target: Target, data_dir: Path, workers: int) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server process and its children (the workers), from /proc."""
+    total = 0.0
+    try:
+        pids = [pid] + [
+            int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+        for one in pids:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return float("nan")
+    return total
 
 
 def _wrk(
@@ -266,6 +281,7 @@ def _wrk(
     connections: int,
     seconds: int,
     run: str,
+    server_pid: int,
 ) -> dict[str, Any]:
     env = os.environ | {
         "SEG_PATH": path,
@@ -287,7 +303,9 @@ def _wrk(
         str(script),
         url,
     ]
+    cpu_before = _cpu_seconds(server_pid)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    cpu = _cpu_seconds(server_pid) - cpu_before
     match = re.search(r"^BENCH (\{.*\})$", out, re.M)
     if match is None:
         raise RuntimeError(f"wrk gave no summary:\n{out}")
@@ -303,6 +321,10 @@ def _wrk(
         "p50_ms": round(raw["p50_us"] / 1000, 2),
         "p99_ms": round(raw["p99_us"] / 1000, 2),
         "acknowledged_events": ok * per,
+        # The server's own CPU per event: comparable across runs on a busy shared machine.
+        "server_cpu_share": round(cpu / seconds_run, 2),
+        "server_cpu_us_per_event": round(cpu * 1e6 / (ok * per), 1) if ok else None,
+        "events_per_server_cpu_s": round(ok * per / cpu) if cpu > 0 else None,
     }
 
 
@@ -331,19 +353,19 @@ def bench_database(
             result: dict[str, Any] = {"a_raw_insert": raw_insert_rate(target)}
             script = workdir / "ingest.lua"
             script.write_text(LUA)
-            with _server(target, workdir, workers) as url:
+            with _server(target, workdir, workers) as (url, pid):
                 null, real = "/api/v1/_bench/events/batch", "/api/v1/events/batch"
                 log(f"{label}: warm-up…")
-                _wrk(url, target, script, null, BATCH, 8, 2, "warm")
+                _wrk(url, target, script, null, BATCH, 8, 2, "warm", pid)
                 log(f"{label}: (b0) batches of {BATCH}, 8 connections, nothing stored…")
                 result["b0_framework_ceiling"] = _wrk(
-                    url, target, script, null, BATCH, 8, seconds, "b0"
+                    url, target, script, null, BATCH, 8, seconds, "b0", pid
                 )
                 log(f"{label}: (b) batches of {BATCH}, 8 connections, durable…")
-                result["b_batch"] = _wrk(url, target, script, real, BATCH, 8, seconds, "b")
+                result["b_batch"] = _wrk(url, target, script, real, BATCH, 8, seconds, "b", pid)
                 log(f"{label}: (c) single events, 32 connections, durable…")
                 result["c_track"] = _wrk(
-                    url, target, script, "/api/v1/events/track", 1, 32, seconds, "c"
+                    url, target, script, "/api/v1/events/track", 1, 32, seconds, "c", pid
                 )
             for run, key in (("b", "b_batch"), ("c", "c_track")):
                 result[key]["stored_events"] = _stored(target, run)
@@ -351,9 +373,12 @@ def bench_database(
             b0 = result["b0_framework_ceiling"]["events_per_s"]
             b = result["b_batch"]["events_per_s"]
             c = result["c_track"]["events_per_s"]
+            cpu_b0 = result["b0_framework_ceiling"]["events_per_server_cpu_s"]
+            cpu_b = result["b_batch"]["events_per_server_cpu_s"]
             result["ratios"] = {
                 "b_over_b0": round(b / b0, 3) if b0 else None,
                 "b_over_a": round(b / a, 3) if a else None,
+                "b_over_b0_per_server_cpu": round(cpu_b / cpu_b0, 3) if cpu_b and cpu_b0 else None,
             }
             result["goals"] = {
                 "b_at_least_half_of_b0": bool(b0) and b >= b0 / 2,
