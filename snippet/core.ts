@@ -569,6 +569,7 @@ const init = (c?: Config) => {
   }
   // After the current task: the console (DevTools protocol when inspected) is off the reveal path.
   setTimeout(() => console.log("✅ Segmently loaded"));
+  mark("ready"); // the snippet's own work is done; the reveal now waits for the document
 };
 
 const listen = (t: EventTarget, names: string, f: (e: Event) => void, opts?: AddEventListenerOptions) =>
