@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -106,10 +107,61 @@ class _Deltas:
         return row
 
 
-def _insert(session: Session, table: Table) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+def _insert(dialect: str, table: Table) -> Any:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+# Statements are built once per dialect: building one costs more than running it.
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _run(session: Session, name: str, build: Callable[[str], Any], params: Any = None) -> Any:
+    conn = session.connection()
+    dialect = conn.dialect.name
+    stmt = _STATEMENTS.get((dialect, name))
+    if stmt is None:
+        stmt = _STATEMENTS[(dialect, name)] = build(dialect)
+    return conn.execute(stmt, params)
+
+
+def _seats_query(_: str) -> Any:
+    a = ASSIGNMENTS.c
+    return (
+        select(a.id, a.experiment_id, a.visitor_id, a.variant_id, a.funnel_step)
+        .where(tuple_(a.experiment_id, a.visitor_id).in_(bindparam("pairs", expanding=True)))
+        .order_by(a.experiment_id, a.visitor_id)
+        .with_for_update()
+    )
+
+
+def _exposure_insert(dialect: str) -> Any:
+    a = ASSIGNMENTS.c
+    return (
+        _insert(dialect, ASSIGNMENTS)
+        .on_conflict_do_nothing(index_elements=["experiment_id", "visitor_id"])
+        .returning(a.id, a.experiment_id, a.visitor_id, a.variant_id)
+    )
+
+
+def _conversion_upsert(dialect: str) -> Any:
+    c = CONVERSIONS.c
+    ins = _insert(dialect, CONVERSIONS)
+    return ins.on_conflict_do_update(
+        index_elements=["experiment_id", "goal_id", "visitor_id"],
+        set_={
+            "revenue": c.revenue + ins.excluded.revenue,
+            "events": c.events + ins.excluded.events,
+        },
+    ).returning(c.experiment_id, c.goal_id, c.visitor_id, c.variant_id, c.revenue, c.events)
+
+
+def _funnel_update(_: str) -> Any:
+    a = ASSIGNMENTS.c
+    return (
+        ASSIGNMENTS.update()
+        .where(a.id == bindparam("b_id"))
+        .values(funnel_step=bindparam("b_step"))
+    )
 
 
 def write_group(session: Session, works: list[Work], *, look_first: bool = False) -> None:
@@ -274,16 +326,9 @@ def _load_seats(
     pairs.update((w.experiment.id, w.visitor_id) for w in assigns)
     seats: dict[tuple[uuid.UUID, str], _Seat] = {}
     ordered = sorted(pairs, key=lambda p: (str(p[0]), p[1]))
-    a = ASSIGNMENTS.c
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
-        query = (
-            select(a.id, a.experiment_id, a.visitor_id, a.variant_id, a.funnel_step)
-            .where(tuple_(a.experiment_id, a.visitor_id).in_(chunk))
-            .order_by(a.experiment_id, a.visitor_id)
-            .with_for_update()
-        )
-        for row in session.execute(query):
+        for row in _run(session, "seats", _seats_query, {"pairs": chunk}):
             seats[(row[1], row[2])] = _Seat(row[0], row[3], row[4], row[4])
     return seats
 
@@ -314,13 +359,7 @@ def _first_exposures(
             wanted[key] = _seat_row(key, ev.variant_id, ev.occurred_at, "event")
     if wanted:
         rows = [wanted[k] for k in sorted(wanted, key=lambda p: (str(p[0]), p[1]))]
-        a = ASSIGNMENTS.c
-        stmt = (
-            _insert(session, ASSIGNMENTS)
-            .on_conflict_do_nothing(index_elements=["experiment_id", "visitor_id"])
-            .returning(a.id, a.experiment_id, a.visitor_id, a.variant_id)
-        )
-        for row in session.execute(stmt, rows):
+        for row in _run(session, "exposures", _exposure_insert, rows):
             key = (row[1], row[2])
             inserted.add(key)
             seats[key] = _Seat(row[0], row[3], 0, 0)
@@ -328,10 +367,7 @@ def _first_exposures(
             deltas.variant_row(row[1], row[3], day)[1] += 1
         lost = [k for k in wanted if k not in inserted]  # another process wrote them first
         if lost:
-            query = select(a.id, a.experiment_id, a.visitor_id, a.variant_id, a.funnel_step).where(
-                tuple_(a.experiment_id, a.visitor_id).in_(lost)
-            )
-            for row in session.execute(query.with_for_update()):
+            for row in _run(session, "seats", _seats_query, {"pairs": sorted(lost)}):
                 seats[(row[1], row[2])] = _Seat(row[0], row[3], row[4], row[4])
     for work in assigns:
         key = (work.experiment.id, work.visitor_id)
@@ -484,16 +520,7 @@ def _store_conversions(
         }
         for k in keys
     ]
-    c = CONVERSIONS.c
-    ins = _insert(session, CONVERSIONS)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["experiment_id", "goal_id", "visitor_id"],
-        set_={
-            "revenue": c.revenue + ins.excluded.revenue,
-            "events": c.events + ins.excluded.events,
-        },
-    ).returning(c.experiment_id, c.goal_id, c.visitor_id, c.variant_id, c.revenue, c.events)
-    for row in session.execute(stmt, rows):
+    for row in _run(session, "conversions", _conversion_upsert, rows):
         key = (row[0], row[1], row[2])
         _, added, count, first_at = conversions[key]
         total = float(row[4])
@@ -518,13 +545,7 @@ def _store_funnel_steps(session: Session, seats: dict[tuple[uuid.UUID, str], _Se
     ]
     if not moved:
         return
-    a = ASSIGNMENTS.c
-    stmt = (
-        ASSIGNMENTS.update()
-        .where(a.id == bindparam("b_id"))
-        .values(funnel_step=bindparam("b_step"))
-    )
-    session.execute(stmt, sorted(moved, key=lambda r: r["b_id"]))
+    _run(session, "funnel", _funnel_update, sorted(moved, key=lambda r: r["b_id"]))
 
 
 def _store_aggregates(session: Session, deltas: _Deltas) -> None:
@@ -585,9 +606,11 @@ def _store_aggregates(session: Session, deltas: _Deltas) -> None:
 def _upsert_add(
     session: Session, table: Table, keys: list[str], counters: list[str], rows: list[dict[str, Any]]
 ) -> None:
-    ins = _insert(session, table)
-    stmt = ins.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: table.c[name] + ins.excluded[name] for name in counters},
-    )
-    session.execute(stmt, rows)
+    def build(dialect: str) -> Any:
+        ins = _insert(dialect, table)
+        return ins.on_conflict_do_update(
+            index_elements=keys,
+            set_={name: table.c[name] + ins.excluded[name] for name in counters},
+        )
+
+    _run(session, "add:" + table.name, build, rows)
