@@ -155,8 +155,8 @@ const cookie = (v?: string): string => {
 };
 const setVid = (v: string) => {
   vid = v;
-  put(VID, v);
-  if (cfg && cfg.cookie && !off) cookie(v);
+  if (get(VID) != v) put(VID, v); // no write on the reveal path when nothing changed
+  if (cfg && cfg.cookie && !off && cookie() != v) cookie(v);
 };
 const identify = () => {
   let v = (cfg && cfg.cookie && cookie()) || get(VID) || "";
@@ -169,8 +169,8 @@ const identify = () => {
     replace.call(H, H.state, "", u.href);
   }
   setVid(VID_RE.test(v) ? v : rid());
-  sid = get("seg_sid", SS) || rid();
-  put("seg_sid", sid, SS);
+  sid = get("seg_sid", SS) || "";
+  if (!sid) put("seg_sid", (sid = rid()), SS);
 };
 
 const device = () => deviceOf(W.innerWidth || D.documentElement.clientWidth);
