@@ -134,27 +134,6 @@ def _seats_query(_: str) -> Any:
     )
 
 
-def _exposure_insert(dialect: str) -> Any:
-    a = ASSIGNMENTS.c
-    return (
-        _insert(dialect, ASSIGNMENTS)
-        .on_conflict_do_nothing(index_elements=["experiment_id", "visitor_id"])
-        .returning(a.id, a.experiment_id, a.visitor_id, a.variant_id)
-    )
-
-
-def _conversion_upsert(dialect: str) -> Any:
-    c = CONVERSIONS.c
-    ins = _insert(dialect, CONVERSIONS)
-    return ins.on_conflict_do_update(
-        index_elements=["experiment_id", "goal_id", "visitor_id"],
-        set_={
-            "revenue": c.revenue + ins.excluded.revenue,
-            "events": c.events + ins.excluded.events,
-        },
-    ).returning(c.experiment_id, c.goal_id, c.visitor_id, c.variant_id, c.revenue, c.events)
-
-
 def _funnel_update(_: str) -> Any:
     a = ASSIGNMENTS.c
     return (
@@ -162,6 +141,53 @@ def _funnel_update(_: str) -> Any:
         .where(a.id == bindparam("b_id"))
         .values(funnel_step=bindparam("b_step"))
     )
+
+
+def _sql_value(sqlite_: bool, value: Any) -> Any:
+    """A parameter as SQLAlchemy's column types would send it (SQLite keeps text)."""
+    if not sqlite_:
+        return value
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return _sqlite_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _raw_insert(
+    session: Session,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    tail: str,
+    returning: str = "",
+) -> list[Any]:
+    """``INSERT … ON CONFLICT …`` as plain SQL: SQLAlchemy cannot cache the compiled form of
+    its ON CONFLICT constructs, and compiling them for every group cost more than running
+    them. Without ``returning`` one ``executemany``; with it, multi-row ``VALUES`` chunks."""
+    conn = session.connection()
+    sqlite_ = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite_ else "%s"
+    values = [tuple(_sql_value(sqlite_, v) for v in row) for row in rows]
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (constants)
+    one = "(" + ",".join([mark] * len(columns)) + ")"
+    if not returning:
+        conn.exec_driver_sql(head + one + " " + tail, values)
+        return []
+    out: list[Any] = []
+    per = max(1, 900 // len(columns))
+    for start in range(0, len(values), per):
+        chunk = values[start : start + per]
+        sql = head + ",".join([one] * len(chunk)) + f" {tail} RETURNING {returning}"
+        params = tuple(v for row in chunk for v in row)
+        out.extend(conn.exec_driver_sql(sql, params).fetchall())
+    return out
 
 
 def write_group(session: Session, works: list[Work], *, look_first: bool = False) -> None:
@@ -358,13 +384,24 @@ def _first_exposures(
         if key not in seats and key not in wanted:
             wanted[key] = _seat_row(key, ev.variant_id, ev.occurred_at, "event")
     if wanted:
-        rows = [wanted[k] for k in sorted(wanted, key=lambda p: (str(p[0]), p[1]))]
-        for row in _run(session, "exposures", _exposure_insert, rows):
-            key = (row[1], row[2])
+        keys = sorted(wanted, key=lambda p: (str(p[0]), p[1]))
+        columns = ("experiment_id", "visitor_id", "variant_id", "assigned_at", "source")
+        rows = [(*(wanted[k][c] for c in columns), 0) for k in keys]
+        returned = _raw_insert(
+            session,
+            "assignments",
+            (*columns, "funnel_step"),
+            rows,
+            "ON CONFLICT (experiment_id, visitor_id) DO NOTHING",
+            "id, experiment_id, visitor_id, variant_id",
+        )
+        for row in returned:
+            exp_id, variant_id = _as_uuid(row[1]), _as_uuid(row[3])
+            key = (exp_id, row[2])
             inserted.add(key)
-            seats[key] = _Seat(row[0], row[3], 0, 0)
+            seats[key] = _Seat(row[0], variant_id, 0, 0)
             day = wanted[key]["assigned_at"].date()
-            deltas.variant_row(row[1], row[3], day)[1] += 1
+            deltas.variant_row(exp_id, variant_id, day)[1] += 1
         lost = [k for k in wanted if k not in inserted]  # another process wrote them first
         if lost:
             for row in _run(session, "seats", _seats_query, {"pairs": sorted(lost)}):
@@ -508,19 +545,19 @@ def _store_conversions(
     if not conversions:
         return
     keys = sorted(conversions, key=lambda k: (str(k[0]), str(k[1]), k[2]))
-    rows = [
-        {
-            "experiment_id": k[0],
-            "goal_id": k[1],
-            "visitor_id": k[2],
-            "variant_id": conversions[k][0],
-            "revenue": conversions[k][1],
-            "events": conversions[k][2],
-            "first_at": conversions[k][3],
-        }
-        for k in keys
-    ]
-    for row in _run(session, "conversions", _conversion_upsert, rows):
+    rows = [(k[0], k[1], k[2], *conversions[k]) for k in keys]
+    returned = _raw_insert(
+        session,
+        "conversions",
+        ("experiment_id", "goal_id", "visitor_id", "variant_id", "revenue", "events", "first_at"),
+        rows,
+        "ON CONFLICT (experiment_id, goal_id, visitor_id) DO UPDATE SET "
+        "revenue = conversions.revenue + excluded.revenue, "
+        "events = conversions.events + excluded.events",
+        "experiment_id, goal_id, visitor_id, variant_id, revenue, events",
+    )
+    for raw in returned:
+        row = (_as_uuid(raw[0]), _as_uuid(raw[1]), raw[2], _as_uuid(raw[3]), raw[4], raw[5])
         key = (row[0], row[1], row[2])
         _, added, count, first_at = conversions[key]
         total = float(row[4])
@@ -606,11 +643,12 @@ def _store_aggregates(session: Session, deltas: _Deltas) -> None:
 def _upsert_add(
     session: Session, table: Table, keys: list[str], counters: list[str], rows: list[dict[str, Any]]
 ) -> None:
-    def build(dialect: str) -> Any:
-        ins = _insert(dialect, table)
-        return ins.on_conflict_do_update(
-            index_elements=keys,
-            set_={name: table.c[name] + ins.excluded[name] for name in counters},
-        )
-
-    _run(session, "add:" + table.name, build, rows)
+    columns = tuple(rows[0])
+    increments = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in counters)
+    _raw_insert(
+        session,
+        table.name,
+        columns,
+        [tuple(r[c] for c in columns) for r in rows],
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {increments}",
+    )
