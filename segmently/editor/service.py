@@ -11,7 +11,6 @@ page shares the dashboard's origin, and the obsolete ALLOW-FROM is ignored, as C
 from __future__ import annotations
 
 import re
-import socket
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -140,7 +139,8 @@ def _resolve(url: str, *, allow_private: bool) -> None:
     _, host, port = origin_of(url)
     try:
         resolve_public(host, port)
-    except socket.gaierror:
+    except (OSError, UnicodeError, ValueError):
+        # Unknown names, and names no resolver accepts (an over-long label, bad IDNA).
         raise InvalidInput(
             f"The host {host} could not be found.", field="url", code="unreachable_url"
         ) from None
@@ -180,7 +180,7 @@ def probe(
                         if len(body) >= MAX_BYTES:
                             break
                     return _judge(url, current, response, body, dashboard_url)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:
                 return Probe(
                     url=url,
                     final_url=current,

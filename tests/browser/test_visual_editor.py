@@ -231,6 +231,9 @@ def test_nested_page_select_change_save_reopen_and_preview(
     # A positional element gets a short unique selector, not a chain from <body>.
     frame.locator(".feature", has_text="Cheap").click()
     expect(page.locator("#ve-selector")).to_have_value("li.feature:nth-of-type(2)")
+    # Generated-looking ids and classes (hashes, CSS-in-JS) are passed over.
+    frame.locator(".subscribe").click()
+    expect(page.locator("#ve-selector")).to_have_value(".subscribe")
 
     # The parent's HTML edit, typed by hand: the child's saved change survives it.
     _apply(
