@@ -2,19 +2,14 @@
 //   h(seed, salt, id) = fmix32(crc32(utf8(seed + "\x1f" + salt + "\x1f" + id)))
 //   bucket = floor(h * 10000 / 2^32); included = bucket("traffic") < traffic_bp;
 //   variant = first i with bucket("variant") < cumulative_bp[i].
-let table: number[] | undefined;
-
+// CRC-32 (IEEE, reflected, as zlib.crc32), bit by bit: for the few dozen bytes hashed per
+// experiment this is cheaper than building the 256-entry table first, and smaller.
 function crc32(bytes: Uint8Array): number {
-  if (!table) {
-    table = [];
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c;
-    }
-  }
   let crc = -1;
-  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 255] ^ (crc >>> 8);
+  for (let i = 0; i < bytes.length; i++) {
+    crc ^= bytes[i];
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  }
   return (crc ^ -1) >>> 0;
 }
 
