@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from segmently.errors import InvalidInput
-from segmently.kit.netguard import check_url, resolve_public
+from segmently.kit.netguard import check_url, is_public_ip, resolve_public
 
 MAX_BYTES = 1_000_000
 MAX_REDIRECTS = 5
@@ -148,6 +148,18 @@ def _resolve(url: str, *, allow_private: bool) -> None:
         raise InvalidInput(exc.message, field="url", code=exc.code) from None
 
 
+def _check_peer(response: httpx.Response) -> None:
+    """The address actually connected to must be public too: a name that resolved to a public
+    address for ``resolve_public`` and to a private one for the connection (DNS rebinding) is
+    refused before anything of the answer is read."""
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if not peer or not is_public_ip(str(peer[0])):
+        raise InvalidInput(
+            "The URL resolves to a private or internal address.", field="url", code="unsafe_url"
+        )
+
+
 def probe(
     url: str,
     *,
@@ -168,6 +180,8 @@ def probe(
             _resolve(current, allow_private=allow_private)
             try:
                 with client.stream("GET", current) as response:
+                    if not allow_private:
+                        _check_peer(response)
                     if response.is_redirect and "location" in response.headers:
                         current = check_target(
                             urljoin(current, response.headers["location"]),

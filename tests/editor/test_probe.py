@@ -220,3 +220,24 @@ def test_unreachable_page_is_reported(client: TestClient) -> None:
     )
     assert r.status_code == 200
     assert r.json()["reachable"] is False
+
+
+def test_refuses_a_connection_that_lands_inside(
+    client: TestClient, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name looked public when checked, the connection reached 127.0.0.1."""
+    from segmently.editor import service
+
+    headers = _user(client, allow_private=False)
+    httpserver.expect_request("/").respond_with_data(SNIPPET_HTML, content_type="text/html")
+    real = socket.getaddrinfo
+
+    def rebound(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        return real("127.0.0.1" if host == "rebind.example.com" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebound)
+    monkeypatch.setattr(service, "resolve_public", lambda host, port: ["93.184.216.34"])
+    url = f"http://rebind.example.com:{httpserver.port}/"
+    r = client.get("/api/v1/editor/probe", params={"url": url}, headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "unsafe_url"
