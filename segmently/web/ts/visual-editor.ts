@@ -23,6 +23,7 @@ export interface OpenOptions {
 }
 
 interface Probe {
+  final_url: string;
   reachable: boolean;
   framable: boolean;
   frame_block: string | null;
@@ -105,6 +106,7 @@ class VisualEditor {
   private timer = 0;
   private deadline = 0;
   private countTimer = 0;
+  private edited = false;
 
   private root: HTMLElement;
   private frame = h("iframe", { title: "Page being edited", class: "ve-frame", "data-testid": "ve-frame" });
@@ -124,7 +126,7 @@ class VisualEditor {
   private picked: Record<string, unknown> | null = null;
   private onMessage = (e: MessageEvent): void => this.receive(e);
   private onKey = (e: KeyboardEvent): void => {
-    if (e.key === "Escape") this.close();
+    if (e.key === "Escape") this.cancel();
   };
 
   constructor(private opts: OpenOptions) {
@@ -146,6 +148,12 @@ class VisualEditor {
     if (this.urlInput.value) this.load(this.urlInput.value);
     else this.notice("info", "ve-need-url", "Enter the address of a page of your site that has the Segmently snippet.");
     this.urlInput.focus();
+  }
+
+  /** Close without saving; edits made here are lost, so ask first. */
+  private cancel(): void {
+    if (this.edited && !window.confirm("Discard the changes made in the visual editor?")) return;
+    this.close();
   }
 
   private close(): void {
@@ -191,7 +199,7 @@ class VisualEditor {
           form,
           h("label", { class: "check ve-mode", for: "ve-select" }, this.selectMode, " Select elements"),
           this.status,
-          h("button", { type: "button", class: "ve-close", "aria-label": "Close the visual editor", onclick: () => this.close() }, "✕"),
+          h("button", { type: "button", class: "ve-close", "aria-label": "Close the visual editor", onclick: () => this.cancel() }, "✕"),
         ),
         h(
           "div",
@@ -215,7 +223,7 @@ class VisualEditor {
           "footer",
           { class: "ve-foot" },
           h("span", { class: "muted small" }, "Saved into the variant; the wizard's Save stores the experiment."),
-          h("button", { type: "button", onclick: () => this.close() }, "Cancel"),
+          h("button", { type: "button", onclick: () => this.cancel() }, "Cancel"),
           h("button", { type: "button", class: "primary", "data-testid": "ve-save", onclick: () => this.save() }, "Save to variant"),
         ),
       ),
@@ -310,6 +318,14 @@ class VisualEditor {
       );
     } else if (result && !result.reachable) {
       this.notice("info", "ve-unreachable", "The server could not fetch this page", h("p", {}, result.message));
+    } else if (result && new URL(result.final_url).origin !== this.origin) {
+      this.notice(
+        "info",
+        "ve-redirected",
+        "This address redirects to another site",
+        h("p", {}, `The page moves to ${result.final_url}; the editor can only talk to the address it loaded.`),
+        h("button", { type: "button", onclick: () => ((this.urlInput.value = result.final_url), this.load(result.final_url)) }, "Load that address"),
+      );
     } else if (!result) {
       this.notice("info", "ve-probe-failed", "The page could not be checked", h("p", {}, `${error}. The editor still tries to open it.`));
     }
@@ -424,6 +440,7 @@ class VisualEditor {
     }
     if (this.editing >= 0) this.changes[this.editing] = change;
     else this.changes.push(change);
+    this.edited = true;
     this.editing = -1;
     this.applyButton.textContent = "Apply change";
     this.renderTiles();
@@ -477,6 +494,7 @@ class VisualEditor {
                 "aria-label": `Remove change ${i + 1}`,
                 onclick: () => {
                   this.changes.splice(i, 1);
+                  this.edited = true;
                   this.counts.splice(i, 1);
                   this.labels.splice(i, 1);
                   if (this.editing === i) this.editing = -1;
