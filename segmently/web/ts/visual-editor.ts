@@ -351,6 +351,8 @@ class VisualEditor {
       window.clearInterval(this.timer);
       this.clearNotice("ve-no-snippet");
       this.status.textContent = "Connected";
+      // The frame may have been navigated (selection off, a link followed): show where it is.
+      if (/^https?:\/\//.test(String(d.url))) this.urlInput.value = String(d.url);
       this.post({ type: "mode", select: this.selectMode.checked });
       this.send();
     } else if (d.type === "selected") {
