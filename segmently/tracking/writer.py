@@ -29,6 +29,7 @@ log = logging.getLogger("segmently.tracking")
 
 MAX_GROUP_WORKS = 2000
 MAX_PENDING_WORKS = 20_000
+COMMIT_DELAY = 0.002
 
 
 class StorageUnavailable(Exception):
@@ -57,6 +58,7 @@ class GroupCommitWriter:
         self._thread: threading.Thread | None = None
         self._closed = False
         self.groups = 0  # transactions committed, for the benchmark's report
+        self._last_group = 0
 
     def submit(self, work: Work) -> Future[Work]:
         """Queue ``work``; the future resolves once it is committed (or fails)."""
@@ -87,9 +89,19 @@ class GroupCommitWriter:
         with self._cond:
             while not self._queue and not self._closed:
                 self._cond.wait()
+            if self._last_group > 1:
+                # Requests are arriving concurrently: a moment's wait lets the group fill up,
+                # and one transaction's fixed cost is shared by more requests (commit delay).
+                deadline = time.monotonic() + COMMIT_DELAY
+                while len(self._queue) < self._last_group and not self._closed:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._cond.wait(remaining)
             group: list[tuple[Work, Future[Work]]] = []
             while self._queue and len(group) < self._max_group:
                 group.append(self._queue.popleft())
+            self._last_group = len(group)
             return group
 
     def _run(self) -> None:
