@@ -16,6 +16,7 @@ from segmently.db.engine import make_engine, make_session_factory
 from segmently.experiments.config_cache import ConfigCache
 from segmently.jobs.loop import Scheduler, default_tasks
 from segmently.settings import Settings, load_settings
+from segmently.web.dashboard.rendering import install_page_errors
 from segmently.web.errors import install_error_handlers
 from segmently.web.middleware import SecurityHeadersMiddleware
 from segmently.web.openapi import install_openapi
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.config_cache = ConfigCache()
 
     install_error_handlers(app)
+    install_page_errors(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
 

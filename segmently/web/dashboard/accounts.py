@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from segmently.auth import service
 from segmently.auth.dependencies import SESSION_COOKIE, OptionalPrincipal
-from segmently.errors import DomainError, Forbidden
+from segmently.errors import DomainError
 from segmently.web.dashboard.rendering import (
+    PagePrincipal,
     form_with_csrf,
     layout_context,
-    login_redirect,
     redirect,
     render,
     set_session_cookie,
@@ -19,12 +19,6 @@ from segmently.web.dashboard.rendering import (
 from segmently.web.deps import DB, client_ip
 
 router = APIRouter()
-
-
-def _forbidden_page(request: Request, exc: DomainError) -> HTMLResponse:
-    return render(
-        request, "error.html", {"principal": None, "message": exc.message}, status_code=403
-    )
 
 
 @router.get("/")
@@ -41,10 +35,7 @@ def signup_page(request: Request, principal: OptionalPrincipal) -> Response:
 
 @router.post("/signup")
 async def signup_submit(request: Request, db: DB) -> Response:
-    try:
-        form = await form_with_csrf(request)
-    except Forbidden as exc:
-        return _forbidden_page(request, exc)
+    form = await form_with_csrf(request)
     settings = request.app.state.settings
     try:
         user = service.signup(
@@ -78,10 +69,7 @@ def login_page(request: Request, principal: OptionalPrincipal) -> Response:
 
 @router.post("/login")
 async def login_submit(request: Request, db: DB) -> Response:
-    try:
-        form = await form_with_csrf(request)
-    except Forbidden as exc:
-        return _forbidden_page(request, exc)
+    form = await form_with_csrf(request)
     try:
         user = service.authenticate(
             db,
@@ -107,10 +95,7 @@ async def login_submit(request: Request, db: DB) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    try:
-        await form_with_csrf(request)
-    except Forbidden as exc:
-        return _forbidden_page(request, exc)
+    await form_with_csrf(request)
     if principal:
         service.logout(db, principal.user)
     response = redirect("/login")
@@ -119,9 +104,7 @@ async def logout(request: Request, db: DB, principal: OptionalPrincipal) -> Resp
 
 
 @router.get("/account")
-def account_page(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    if principal is None:
-        return login_redirect(request)
+def account_page(request: Request, db: DB, principal: PagePrincipal) -> Response:
     saved = request.query_params.get("saved")
     return render(
         request,
@@ -131,13 +114,8 @@ def account_page(request: Request, db: DB, principal: OptionalPrincipal) -> Resp
 
 
 @router.post("/account")
-async def account_submit(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        form = await form_with_csrf(request)
-    except Forbidden as exc:
-        return _forbidden_page(request, exc)
+async def account_submit(request: Request, db: DB, principal: PagePrincipal) -> Response:
+    form = await form_with_csrf(request)
     try:
         service.update_profile(db, principal.user, name=form.get("name"), email=form.get("email"))
     except DomainError as exc:
@@ -153,13 +131,8 @@ async def account_submit(request: Request, db: DB, principal: OptionalPrincipal)
 
 
 @router.post("/account/password")
-async def password_submit(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        form = await form_with_csrf(request)
-    except Forbidden as exc:
-        return _forbidden_page(request, exc)
+async def password_submit(request: Request, db: DB, principal: PagePrincipal) -> Response:
+    form = await form_with_csrf(request)
     try:
         service.change_password(
             db,

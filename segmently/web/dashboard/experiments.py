@@ -15,10 +15,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from segmently.analytics import repository as analytics_repository
-from segmently.auth.dependencies import OptionalPrincipal
 from segmently.auth.service import Principal
 from segmently.db.models import Experiment, Project
-from segmently.errors import DomainError, Forbidden, NotFound
+from segmently.errors import DomainError
 from segmently.experiments import lifecycle, service
 from segmently.experiments.presenters import experiment_out
 from segmently.experiments.router import user_actor
@@ -26,9 +25,9 @@ from segmently.experiments.validation import DELAY_PRESETS
 from segmently.orgs import service as orgs
 from segmently.projects import service as projects
 from segmently.web.dashboard.rendering import (
+    PagePrincipal,
     form_with_csrf,
     layout_context,
-    login_redirect,
     redirect,
     render,
 )
@@ -104,21 +103,6 @@ def experiments_context(db: DB, principal: Principal, project: Project) -> dict[
     }
 
 
-def _not_found(request: Request, db: DB, principal: Principal, exc: DomainError) -> HTMLResponse:
-    return render(
-        request,
-        "error.html",
-        layout_context(db, principal) | {"message": exc.message},
-        status_code=404,
-    )
-
-
-def _forbidden(request: Request, exc: DomainError) -> HTMLResponse:
-    return render(
-        request, "error.html", {"principal": None, "message": exc.message}, status_code=403
-    )
-
-
 def _plan_flags(principal: Principal) -> dict[str, bool]:
     plan = orgs.plan_of(principal.org)
     return {
@@ -166,14 +150,9 @@ def _experiment_page(
 
 @router.get("/experiments/{experiment_id}")
 def experiment_page(
-    experiment_id: str, request: Request, db: DB, principal: OptionalPrincipal
+    experiment_id: str, request: Request, db: DB, principal: PagePrincipal
 ) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        experiment = service.get_experiment(db, principal.org.id, experiment_id)
-    except NotFound as exc:
-        return _not_found(request, db, principal, exc)
+    experiment = service.get_experiment(db, principal.org.id, experiment_id)
     return _experiment_page(request, db, principal, experiment)
 
 
@@ -206,15 +185,8 @@ def _wizard(
 
 
 @router.get("/projects/{project_id}/experiments/new")
-def new_experiment(
-    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
-) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        project = projects.get_project(db, principal.org.id, project_id)
-    except NotFound as exc:
-        return _not_found(request, db, principal, exc)
+def new_experiment(project_id: str, request: Request, db: DB, principal: PagePrincipal) -> Response:
+    project = projects.get_project(db, principal.org.id, project_id)
     quota = service.quota(db, principal.org)
     if not quota.can_create:
         return render(
@@ -228,14 +200,9 @@ def new_experiment(
 
 @router.get("/experiments/{experiment_id}/edit")
 def edit_experiment(
-    experiment_id: str, request: Request, db: DB, principal: OptionalPrincipal
+    experiment_id: str, request: Request, db: DB, principal: PagePrincipal
 ) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        experiment = service.get_experiment(db, principal.org.id, experiment_id)
-    except NotFound as exc:
-        return _not_found(request, db, principal, exc)
+    experiment = service.get_experiment(db, principal.org.id, experiment_id)
     try:
         lifecycle.check_editable(experiment.status)
     except DomainError as exc:
@@ -253,18 +220,10 @@ def _local_path(value: str | None, default: str) -> str:
 
 @router.post("/experiments/{experiment_id}/transition")
 async def transition(
-    experiment_id: str, request: Request, db: DB, principal: OptionalPrincipal
+    experiment_id: str, request: Request, db: DB, principal: PagePrincipal
 ) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        form = await form_with_csrf(request)
-    except Forbidden as exc:
-        return _forbidden(request, exc)
-    try:
-        experiment = service.get_experiment(db, principal.org.id, experiment_id)
-    except NotFound as exc:
-        return _not_found(request, db, principal, exc)
+    form = await form_with_csrf(request)
+    experiment = service.get_experiment(db, principal.org.id, experiment_id)
     action = form.get("action", "")
     if action not in lifecycle.TRANSITIONS:
         return _experiment_page(
@@ -288,18 +247,10 @@ async def transition(
 
 @router.post("/experiments/{experiment_id}/delete")
 async def delete(
-    experiment_id: str, request: Request, db: DB, principal: OptionalPrincipal
+    experiment_id: str, request: Request, db: DB, principal: PagePrincipal
 ) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        form = await form_with_csrf(request)
-    except Forbidden as exc:
-        return _forbidden(request, exc)
-    try:
-        experiment = service.get_experiment(db, principal.org.id, experiment_id)
-    except NotFound as exc:
-        return _not_found(request, db, principal, exc)
+    form = await form_with_csrf(request)
+    experiment = service.get_experiment(db, principal.org.id, experiment_id)
     project_id = experiment.project_id
     try:
         service.delete_experiment(

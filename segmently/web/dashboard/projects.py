@@ -5,29 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from segmently.auth.dependencies import OptionalPrincipal
 from segmently.auth.service import Principal
 from segmently.db.models import Project
-from segmently.errors import DomainError, Forbidden, NotFound
+from segmently.errors import DomainError
 from segmently.projects import service
 from segmently.projects.snippet import data_attribute_tag, script_tag
 from segmently.web.dashboard.experiments import experiments_context
 from segmently.web.dashboard.rendering import (
+    PagePrincipal,
     form_with_csrf,
     layout_context,
-    login_redirect,
     redirect,
     render,
 )
 from segmently.web.deps import DB
 
 router = APIRouter()
-
-
-def _page_error(request: Request, exc: DomainError, status: int) -> HTMLResponse:
-    return render(
-        request, "error.html", {"principal": None, "message": exc.message}, status_code=status
-    )
 
 
 def _projects_page(
@@ -59,20 +52,13 @@ def _projects_page(
 
 
 @router.get("/projects")
-def projects_page(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    if principal is None:
-        return login_redirect(request)
+def projects_page(request: Request, db: DB, principal: PagePrincipal) -> Response:
     return _projects_page(request, db, principal, error=None, form={})
 
 
 @router.post("/projects")
-async def projects_create(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        form = await form_with_csrf(request)
-    except Forbidden as exc:
-        return _page_error(request, exc, 403)
+async def projects_create(request: Request, db: DB, principal: PagePrincipal) -> Response:
+    form = await form_with_csrf(request)
     try:
         project = service.create_project(
             db, principal.org, name=form.get("name", ""), base_url=form.get("base_url")
@@ -88,20 +74,8 @@ def _load(db: DB, principal: Principal, project_id: str) -> Project:
 
 
 @router.get("/projects/{project_id}")
-def project_page(
-    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
-) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        project = _load(db, principal, project_id)
-    except NotFound as exc:
-        return render(
-            request,
-            "error.html",
-            layout_context(db, principal) | {"message": exc.message},
-            status_code=404,
-        )
+def project_page(project_id: str, request: Request, db: DB, principal: PagePrincipal) -> Response:
+    project = _load(db, principal, project_id)
     base = request.app.state.settings.server.base_url
     key = service.active_key(db, project).key
     return render(
@@ -145,31 +119,17 @@ def _settings_page(
 
 
 @router.get("/projects/{project_id}/settings")
-def settings_page(
-    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
-) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        project = _load(db, principal, project_id)
-    except NotFound as exc:
-        return _page_error(request, exc, 404)
+def settings_page(project_id: str, request: Request, db: DB, principal: PagePrincipal) -> Response:
+    project = _load(db, principal, project_id)
     return _settings_page(request, db, principal, project, saved=request.query_params.get("saved"))
 
 
 @router.post("/projects/{project_id}/settings")
 async def settings_submit(
-    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
+    project_id: str, request: Request, db: DB, principal: PagePrincipal
 ) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        form = await form_with_csrf(request)
-        project = _load(db, principal, project_id)
-    except Forbidden as exc:
-        return _page_error(request, exc, 403)
-    except NotFound as exc:
-        return _page_error(request, exc, 404)
+    form = await form_with_csrf(request)
+    project = _load(db, principal, project_id)
     conversion_urls = [
         line.strip() for line in form.get("conversion_urls", "").splitlines() if line.strip()
     ]
@@ -194,34 +154,20 @@ async def settings_submit(
 
 @router.post("/projects/{project_id}/regenerate-key")
 async def regenerate_key(
-    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
+    project_id: str, request: Request, db: DB, principal: PagePrincipal
 ) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        await form_with_csrf(request)
-        project = _load(db, principal, project_id)
-    except Forbidden as exc:
-        return _page_error(request, exc, 403)
-    except NotFound as exc:
-        return _page_error(request, exc, 404)
+    await form_with_csrf(request)
+    project = _load(db, principal, project_id)
     service.regenerate_key(db, project)
     return redirect(f"/projects/{project.id}/settings?saved=key")
 
 
 @router.post("/projects/{project_id}/delete")
 async def delete_project(
-    project_id: str, request: Request, db: DB, principal: OptionalPrincipal
+    project_id: str, request: Request, db: DB, principal: PagePrincipal
 ) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        form = await form_with_csrf(request)
-        project = _load(db, principal, project_id)
-    except Forbidden as exc:
-        return _page_error(request, exc, 403)
-    except NotFound as exc:
-        return _page_error(request, exc, 404)
+    form = await form_with_csrf(request)
+    project = _load(db, principal, project_id)
     try:
         service.delete_project(db, project, confirm=form.get("confirm", ""))
     except DomainError as exc:

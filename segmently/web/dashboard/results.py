@@ -9,11 +9,9 @@ from fastapi.responses import Response
 
 from segmently.analytics import service as analytics
 from segmently.analytics.router import results_for
-from segmently.auth.dependencies import OptionalPrincipal
-from segmently.errors import NotFound
 from segmently.experiments import service as experiments
 from segmently.projects import service as projects
-from segmently.web.dashboard.rendering import layout_context, login_redirect, render
+from segmently.web.dashboard.rendering import PagePrincipal, layout_context, render
 from segmently.web.deps import DB
 
 router = APIRouter()
@@ -28,19 +26,9 @@ SORTS = {
 
 @router.get("/experiments/{experiment_id}/results")
 def results_page(
-    experiment_id: str, request: Request, db: DB, principal: OptionalPrincipal
+    experiment_id: str, request: Request, db: DB, principal: PagePrincipal
 ) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        experiment = experiments.get_experiment(db, principal.org.id, experiment_id)
-    except NotFound as exc:
-        return render(
-            request,
-            "error.html",
-            layout_context(db, principal) | {"message": exc.message},
-            status_code=404,
-        )
+    experiment = experiments.get_experiment(db, principal.org.id, experiment_id)
     result = results_for(db, experiment)
     project = projects.get_project(db, principal.org.id, experiment.project_id)
     names = {v.key: v.name for v in result.primary.variants}
@@ -53,9 +41,7 @@ def results_page(
 
 
 @router.get("/analytics")
-def overview_page(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    if principal is None:
-        return login_redirect(request)
+def overview_page(request: Request, db: DB, principal: PagePrincipal) -> Response:
     q = request.query_params
     project_list = projects.list_projects(db, principal.org.id)
     project_id = next((p.id for p in project_list if str(p.id) == q.get("project")), None)

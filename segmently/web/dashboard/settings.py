@@ -8,14 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from segmently.auth import management
-from segmently.auth.dependencies import OptionalPrincipal
 from segmently.auth.service import Principal
-from segmently.errors import DomainError, Forbidden, NotFound
+from segmently.errors import DomainError, NotFound
 from segmently.orgs import service as orgs
 from segmently.web.dashboard.rendering import (
+    PagePrincipal,
     form_with_csrf,
     layout_context,
-    login_redirect,
     redirect,
     render,
 )
@@ -54,22 +53,13 @@ def _page(
 
 
 @router.get("/settings")
-def settings_page(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    if principal is None:
-        return login_redirect(request)
+def settings_page(request: Request, db: DB, principal: PagePrincipal) -> Response:
     return _page(request, db, principal)
 
 
 @router.post("/settings/management-keys")
-async def create_key(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        form = await form_with_csrf(request)
-    except Forbidden as exc:
-        return render(
-            request, "error.html", {"principal": None, "message": exc.message}, status_code=403
-        )
+async def create_key(request: Request, db: DB, principal: PagePrincipal) -> Response:
+    form = await form_with_csrf(request)
     try:
         _, raw = management.create_key(db, principal.membership, form.get("name", ""))
     except DomainError as exc:
@@ -82,17 +72,8 @@ async def create_key(request: Request, db: DB, principal: OptionalPrincipal) -> 
 
 
 @router.post("/settings/management-keys/{key_id}/revoke")
-async def revoke_key(
-    key_id: str, request: Request, db: DB, principal: OptionalPrincipal
-) -> Response:
-    if principal is None:
-        return login_redirect(request)
-    try:
-        await form_with_csrf(request)
-    except Forbidden as exc:
-        return render(
-            request, "error.html", {"principal": None, "message": exc.message}, status_code=403
-        )
+async def revoke_key(key_id: str, request: Request, db: DB, principal: PagePrincipal) -> Response:
+    await form_with_csrf(request)
     try:
         try:
             kid = uuid.UUID(key_id)
