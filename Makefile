@@ -47,6 +47,9 @@ test-fast: setup
 
 bench: setup
 	$(PY) -m segmently bench assign
+	$(PY) -m segmently bench snippet
+	$(PY) -m segmently bench ingest
+	$(PY) -m segmently bench results
 
 clean:
 	rm -rf $(VENV) node_modules segmently/web/static/dist .pytest_cache .mypy_cache .ruff_cache
