@@ -29,14 +29,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from segmently.db.models import (
+    ApiKey,
     Assignment,
     Conversion,
     Event,
     FunnelDaily,
     GoalDaily,
+    Membership,
+    Project,
+    User,
     VariantDaily,
 )
-from segmently.projects.service import project_for_key
+from segmently.kit.secrets import sha256_hex
+from segmently.projects.service import API_KEY_PREFIX
 from segmently.tracking.catalog import ExperimentInfo, GoalInfo, ProjectCatalog, StepInfo
 from segmently.tracking.validation import CleanEvent
 
@@ -213,17 +218,49 @@ def write_group(session: Session, works: list[Work], *, look_first: bool = False
 # --------------------------------------------------------------------------- 1. events
 
 
+def _key_check(_: str) -> Any:
+    """The rule of ``projects.service.project_for_key`` for many keys in one query: a key that is
+    not revoked, of a project whose organization's owner is an active member and user."""
+    k, p, m, u = (
+        ApiKey.__table__.c,
+        Project.__table__.c,
+        Membership.__table__.c,
+        User.__table__.c,
+    )
+    owner_active = (
+        select(m.id)
+        .join(User.__table__, u.id == m.user_id)
+        .where(
+            m.org_id == p.org_id,
+            m.role == "owner",
+            m.status == "active",
+            u.is_active.is_(True),
+        )
+        .exists()
+    )
+    return (
+        select(k.key_hash, p.id)
+        .join(Project.__table__, p.id == k.project_id)
+        .where(k.key_hash.in_(bindparam("hashes", expanding=True)), k.revoked_at.is_(None))
+        .where(owner_active)
+    )
+
+
 def _authorized(session: Session, works: list[Work]) -> list[Work]:
     """Check every key of the group again, in the transaction that stores its data: the
     request path trusts a one-second cache, this makes a revoked key fail at once."""
-    projects_by_key: dict[str, uuid.UUID | None] = {}
-    for key in {w.api_key for w in works}:
-        project = project_for_key(session, key)
-        projects_by_key[key] = project.id if project is not None else None
+    hashes = {
+        w.api_key: sha256_hex(w.api_key)
+        for w in works
+        if w.api_key.startswith(API_KEY_PREFIX) and len(w.api_key) <= 64
+    }
+    rows = _run(session, "keys", _key_check, {"hashes": sorted(set(hashes.values()))})
+    project_by_hash = {row[0]: _as_uuid(row[1]) for row in rows}
     kept: list[Work] = []
     for work in works:
         pid = work.catalog.project_id if isinstance(work, EventWork) else work.project_id
-        work.unauthorized = projects_by_key.get(work.api_key) != pid
+        digest = hashes.get(work.api_key)
+        work.unauthorized = digest is None or project_by_hash.get(digest) != pid
         if not work.unauthorized:
             kept.append(work)
     return kept
