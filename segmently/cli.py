@@ -238,6 +238,54 @@ def bench_snippet(
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 
+@bench_app.command("results")
+def bench_results(
+    visitors: Annotated[int, typer.Option(help="Assigned visitors to generate.")] = 1_000_000,
+    events_per_visitor: Annotated[
+        int, typer.Option(help="Events per visitor (at least 4; 5 gives 5,000,000 events).")
+    ] = 5,
+    postgres_url: Annotated[
+        str | None,
+        typer.Option(
+            help="An admin URL of PostgreSQL (a scratch database is created and dropped); "
+            "empty to skip PostgreSQL.",
+            envvar="SEGMENTLY_BENCH_POSTGRES_URL",
+        ),
+    ] = "postgresql://postgres@127.0.0.1:5432/test",
+    sqlite: Annotated[bool, typer.Option(help="Also measure a fresh SQLite file.")] = True,
+    requests: Annotated[int, typer.Option(help="Timed requests to each endpoint.")] = 30,
+    scans: Annotated[int, typer.Option(help="Timed full scans of the raw tables.")] = 3,
+) -> None:
+    """Results endpoint (daily aggregates) beside a full scan of the raw events."""
+    import time
+
+    from segmently.benchmarks import results
+
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        err.print(
+            f"[dim]{time.perf_counter() - started:6.1f}s[/dim] {message}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    try:
+        result = results.run(
+            visitors,
+            events_per_visitor,
+            pg_url=postgres_url or None,
+            sqlite=sqlite,
+            requests=requests,
+            scans=scans,
+            log=log,
+        )
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
 def main() -> None:
     app()
 
