@@ -368,6 +368,7 @@ def _insert_events(
         work.inserted[i] = True
         new.append((work.catalog, ev))
     if rows:
+        rows.sort(key=lambda r: r[1])  # one order for concurrent writers: no deadlock on replays
         result = conn.exec_driver_sql(_INSERT_EVENTS[conn.dialect.name], rows)
         if result.rowcount != len(rows):
             raise ConcurrentWrite(f"{len(rows) - result.rowcount} event ids already stored")
