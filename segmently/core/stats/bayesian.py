@@ -9,7 +9,7 @@ Each rate has the posterior Beta(α, β) = Beta(prior_α + conversions, prior_β
       h(a₁, b₁, a₂, b₂) = Σ_{i=0}^{a₂−1} B(a₁+i, b₁+b₂) / ((b₂+i) B(1+i, b₂) B(a₁, b₁))
 
   whose terms follow t₀ = B(a₁, b₁+b₂)/B(a₁, b₁) and
-  t_{i+1}/t_i = (a₁+i)(b₂+i) / ((1+i)(a₁+b₁+b₂+i)); summed in log space. By symmetry the
+  t_{i+1}/t_i = (a₁+i)(b₂+i) / ((1+i)(a₁+b₁+b₂+i)); summed with rescaling. By symmetry the
   sum can run over whichever of a₁, b₁, a₂, b₂ is smallest. When all four exceed
   :data:`EXACT_LIMIT` the posteriors are nearly normal and P = Φ((μ₂ − μ₁)/√(σ₁² + σ₂²)).
 * Expected loss of choosing the treatment, E[max(X₁ − X₂, 0)], uses the size-biased
@@ -34,7 +34,10 @@ __all__ = [
     "probability_greater",
 ]
 
-EXACT_LIMIT = 20_000
+# Above this the normal approximation is off by < 3e-5 (checked from 2,000 to 10,000 for rates
+# 2–50% and lifts ±10%), far below the 0.1% shown, and the exact sums' cost is what the
+# results endpoint would pay on every request.
+EXACT_LIMIT = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +67,26 @@ def _log_beta(a: float, b: float) -> float:
 
 
 def _h(a1: float, b1: float, a2: float, b2: float) -> float:
-    """P(X₂ > X₁) for X₁ ~ Beta(a₁, b₁), X₂ ~ Beta(a₂, b₂); a₂ a positive integer."""
-    log_term = _log_beta(a1, b1 + b2) - _log_beta(a1, b1)
-    logs = [log_term]
-    for i in range(int(a2) - 1):
-        log_term += math.log((a1 + i) * (b2 + i) / ((1.0 + i) * (a1 + b1 + b2 + i)))
-        logs.append(log_term)
-    top = max(logs)
-    return math.exp(top) * math.fsum(math.exp(value - top) for value in logs)
+    """P(X₂ > X₁) for X₁ ~ Beta(a₁, b₁), X₂ ~ Beta(a₂, b₂); a₂ a positive integer.
+
+    The terms are built by their ratio (one multiplication each, no log/exp in the loop) and
+    rescaled by 2⁻⁶⁰⁰ whenever the running sum grows past 2⁶⁰⁰, so nothing overflows; all
+    terms are positive, so plain summation loses at most ~a₂·ε relatively.
+    """
+    log_first = _log_beta(a1, b1 + b2) - _log_beta(a1, b1)
+    total, term, shift = 0.0, 1.0, 0
+    big, small = 2.0**600, 2.0**-600
+    for i in range(int(a2)):
+        total += term
+        term *= (a1 + i) * (b2 + i) / ((1.0 + i) * (a1 + b1 + b2 + i))
+        if total > big:
+            total *= small
+            term *= small
+            shift += 600
+    return math.exp(log_first + shift * _LN2 + math.log(total))
+
+
+_LN2 = math.log(2.0)
 
 
 def _normal_probability(x: Posterior, y: Posterior) -> float:
