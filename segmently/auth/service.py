@@ -65,7 +65,9 @@ def authenticate(
     """The user for these credentials. Unknown email and wrong password answer alike."""
     key = (email or "").strip().lower()[:254]
     throttle.check(key, ip)
-    user = session.scalar(select(User).where(User.email == key)) if key else None
+    # Text no stored email can hold (NUL, lone surrogates) is never sent to the database,
+    # whose drivers refuse it; it is simply an unknown email.
+    user = session.scalar(select(User).where(User.email == key)) if _storable(key) else None
     # Always run one bcrypt check so an unknown email costs the same time as a wrong password.
     ok = verify_password(password or "", user.password_hash if user else dummy_hash)
     if user is None or not ok or not user.is_active:
@@ -135,3 +137,13 @@ def principal_for_user(session: Session, user: User) -> Principal:
         membership = others[0]
         user.current_org_id = membership.org_id
     return Principal(user=user, membership=membership, org=membership.organization)
+
+
+def _storable(text: str) -> bool:
+    if not text or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

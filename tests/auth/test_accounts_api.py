@@ -209,3 +209,18 @@ def test_garbage_and_tampered_tokens_are_refused(client: TestClient) -> None:
     assert (
         client.get("/api/v1/me", headers={"Authorization": f"Bearer {none_alg}"}).status_code == 401
     )
+
+
+def test_login_with_unstorable_text_is_a_plain_401(client: TestClient) -> None:
+    signup(client)
+    cases = {
+        "\\u0000": 401,
+        "a\\u0000@example.com": 401,
+        "\\ud800@example.com": 422,  # not a valid string at all: refused before the service
+    }
+    for email, status in cases.items():
+        body = '{"email": "' + email + '", "password": "whatever1"}'
+        r = client.post(
+            "/api/v1/auth/login", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == status, (email, r.text)
