@@ -44,7 +44,7 @@ def check_url(url: str, *, field: str, label: str, https_only: bool = True) -> s
         raise InvalidInput(
             f"{label} must not contain a user name or password.", field=field, code="invalid_url"
         )
-    if len(url) > 2048 or any(ch.isspace() for ch in url):
+    if len(url) > 2048 or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         raise InvalidInput(
             f"{label} must be at most 2048 characters, without spaces.",
             field=field,
