@@ -39,6 +39,9 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 	npx --no-install tsc --noEmit -p tsconfig.json
 
+# Two workers: the suite is mostly waiting on databases and Chromium, and the machine has 2 cores.
+PYTEST_ARGS ?= -n 2
+
 test: setup lint
 	SEGMENTLY_BCRYPT_ROUNDS=10 $(PY) -m pytest $(PYTEST_ARGS)
 
