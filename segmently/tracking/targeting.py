@@ -6,36 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from segmently.core.evaluation import CompiledExperiment, ExperimentRules, compile_experiment
-from segmently.core.targeting import (
-    AttributeCondition,
-    Device,
-    Operator,
-    Targeting,
-    UrlMatch,
-    UrlRule,
-    Visitor,
-)
+from segmently.core.targeting import Device, Targeting, Visitor, parse_targeting
 
 _DEVICES = {d.value: d for d in Device}
 
 
-def _condition(raw: dict[str, Any]) -> AttributeCondition:
-    value = raw.get("value")
-    if isinstance(value, list):
-        value = tuple(value)
-    return AttributeCondition(str(raw.get("name")), Operator(str(raw.get("op"))), value)
-
-
 def targeting_of(stored: dict[str, Any]) -> Targeting:
-    device = stored.get("device") or "all"
-    return Targeting(
-        url_rules=tuple(
-            UrlRule(UrlMatch(r["type"]), str(r["value"])) for r in stored.get("url_rules") or []
-        ),
-        devices=(_DEVICES[device],) if device in _DEVICES else (),
-        countries=tuple(stored.get("countries") or ()),
-        conditions=tuple(_condition(c) for c in stored.get("attributes") or []),
-    )
+    """The stored JSON is the compiled config's shape, which ``core`` parses itself."""
+    return parse_targeting(stored)
 
 
 def compile_stored(
