@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -37,6 +36,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from segmently.benchmarks.scratch import scratch_database
 from segmently.db.engine import make_engine, make_session_factory, transaction
 from segmently.db.migrate import upgrade
 from segmently.db.models import Event
@@ -116,26 +116,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@contextmanager
-def _database(label: str, pg_url: str | None, workdir: Path) -> Iterator[str]:
-    if label == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    assert pg_url is not None
-    admin = sa.create_engine(
-        make_engine(pg_url).url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
-    )
-    name = f"segmently_bench_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _prepare(db_url: str, data_dir: Path) -> Target:
@@ -347,7 +327,7 @@ def bench_database(
 ) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix=f"segmently-bench-{label}-"))
     try:
-        with _database(label, pg_url, workdir) as db_url:
+        with scratch_database(label, workdir, pg_url, name="bench_ingest") as db_url:
             target = _prepare(db_url, workdir)
             log(f"{label}: (a) raw executemany of {RAW_ROWS} rows…")
             result: dict[str, Any] = {"a_raw_insert": raw_insert_rate(target)}

@@ -41,9 +41,9 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,6 +55,7 @@ from sqlalchemy import Uuid, bindparam
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeEngine
 
+from segmently.benchmarks.scratch import scratch_database
 from segmently.db.base import UTCDateTime
 from segmently.db.engine import make_engine, make_session_factory, transaction
 from segmently.db.migrate import upgrade
@@ -815,27 +816,6 @@ def measure_scan(ds: Dataset, runs: int) -> tuple[dict[uuid.UUID, VariantNumbers
 # --------------------------------------------------------------------------- databases
 
 
-@contextmanager
-def scratch_database(label: str, workdir: Path, pg_url: str | None) -> Iterator[str]:
-    """A fresh SQLite file in ``workdir``, or a new PostgreSQL database dropped at the end."""
-    if label == "sqlite":
-        yield f"sqlite:///{workdir / 'results-bench.db'}"
-        return
-    assert pg_url is not None
-    admin = sa.create_engine(
-        make_engine(pg_url).url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
-    )
-    name = f"segmently_bench_results_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _as_json(numbers: dict[uuid.UUID, VariantNumbers], ds: Dataset) -> dict[str, Any]:
     names = {ds.variant_ids[0]: "control", ds.variant_ids[1]: "variant_a"}
     return {
@@ -916,7 +896,10 @@ def run(
     ):
         workdir = Path(tmp)
         urls = {
-            label: stack.enter_context(scratch_database(label, workdir, pg_url)) for label in labels
+            label: stack.enter_context(
+                scratch_database(label, workdir, pg_url, name="bench_results")
+            )
+            for label in labels
         }
         log(
             f"generating {visitors:,} visitors and {visitors * events_per_visitor:,} events "
