@@ -123,9 +123,15 @@ def client(app: Any) -> Iterator[TestClient]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _pg_skip_reason:
+    # With pytest-xdist the skips happen in the workers: read the reasons from their reports.
+    reasons = set(_pg_skip_reason)
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        if isinstance(longrepr, tuple) and "PostgreSQL not reachable" in str(longrepr[-1]):
+            reasons.add(str(longrepr[-1]).removeprefix("Skipped: "))
+    for reason in sorted(reasons):
         terminalreporter.write_line(
-            "NOTE: the PostgreSQL half of the DB tests was SKIPPED: " + _pg_skip_reason[-1],
+            "NOTE: the PostgreSQL half of the DB tests was SKIPPED: " + reason,
             yellow=True,
             bold=True,
         )
