@@ -23,11 +23,18 @@ function chart(el: HTMLElement, title: string, x: number[], series: { label: str
     title,
     width,
     height: 220,
-    scales: { x: { time: true } },
+    // A single day would make uPlot stretch the axis over years: pad it to a day either side.
+    scales: { x: x.length === 1 ? { time: true, range: [x[0] - 86400, x[0] + 86400] } : { time: true } },
     axes: [{}, { values: (_u, vals) => vals.map((v) => v + unit) }],
     series: [
       {},
-      ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash ? [6, 4] : undefined })),
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        dash: s.dash ? [6, 4] : undefined,
+        points: { show: x.length < 20, size: 6, fill: s.color },
+      })),
     ],
   };
   el.innerHTML = "";
