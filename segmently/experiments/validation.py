@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from segmently.core.plans import Plan
+from segmently.core.targeting import parse_targeting, validate_targeting
 from segmently.errors import InvalidInput, PlanLimit
 from segmently.experiments.schemas import ChangeIn, ExperimentConfigIn, GoalIn
 from segmently.experiments.targeting_rules import check_country, check_url_rule
@@ -240,17 +241,15 @@ def _targeting(body: ExperimentConfigIn) -> dict[str, Any]:
             raise InvalidInput(
                 "Attribute names use letters, digits, _ . - (at most 100).", field=f"{field}.name"
             )
-        value = cond.value
-        if cond.op == "exists":
-            value = None
-        elif cond.op == "in":
-            if not isinstance(value, list) or not value or len(value) > 100:
-                raise InvalidInput("'in' needs a list of 1 to 100 values.", field=f"{field}.value")
-        elif cond.op in ("greater", "less"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidInput(f"'{cond.op}' compares with a number.", field=f"{field}.value")
-        elif value is None or isinstance(value, list):
-            raise InvalidInput(f"'{cond.op}' needs a single value.", field=f"{field}.value")
+        value = None if cond.op == "exists" else cond.value
+        # The operator/value rules are core's, the same ones the server and snippet evaluate.
+        raw = {"name": name, "op": cond.op, "value": value}
+        for problem in validate_targeting(parse_targeting({"attributes": [raw]})):
+            raise InvalidInput(
+                problem.message[0].upper() + problem.message[1:] + ".", field=f"{field}.value"
+            )
+        if isinstance(value, list) and len(value) > 100:
+            raise InvalidInput("'in' takes at most 100 values.", field=f"{field}.value")
         if isinstance(value, str) and len(value) > 1000:
             raise InvalidInput("Values are limited to 1000 characters.", field=f"{field}.value")
         attributes.append({"name": name, "op": cond.op, "value": value})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -35,8 +36,6 @@ def client_ip(request: Request) -> str:
     networks = request.app.state.settings.trusted_proxy_networks
     if not networks:
         return peer
-    import ipaddress
-
     try:
         peer_ip = ipaddress.ip_address(peer)
     except ValueError:

@@ -12,19 +12,9 @@ from typing import Any
 import pytest
 import uvicorn
 
+from segmently.benchmarks.snippet import CHROMIUM, CHROMIUM_ARGS
 from segmently.web.app import create_app
 from tests.conftest import make_settings
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
