@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, bindparam, select, tuple_
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -130,11 +130,16 @@ def _run(session: Session, name: str, build: Callable[[str], Any], params: Any =
 
 
 def _seats_query(_: str) -> Any:
+    # One experiment per query: ``experiment_id = ? AND visitor_id IN (…)`` is an index search
+    # on both databases, where SQLite plans a row-value ``IN`` of several pairs as a full scan.
     a = ASSIGNMENTS.c
     return (
         select(a.id, a.experiment_id, a.visitor_id, a.variant_id, a.funnel_step)
-        .where(tuple_(a.experiment_id, a.visitor_id).in_(bindparam("pairs", expanding=True)))
-        .order_by(a.experiment_id, a.visitor_id)
+        .where(
+            a.experiment_id == bindparam("experiment"),
+            a.visitor_id.in_(bindparam("visitors", expanding=True)),
+        )
+        .order_by(a.visitor_id)
         .with_for_update()
     )
 
@@ -389,12 +394,26 @@ def _load_seats(
             pairs.add((exp.id, ev.visitor_id))
     pairs.update((w.experiment.id, w.visitor_id) for w in assigns)
     seats: dict[tuple[uuid.UUID, str], _Seat] = {}
-    ordered = sorted(pairs, key=lambda p: (str(p[0]), p[1]))
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        for row in _run(session, "seats", _seats_query, {"pairs": chunk}):
-            seats[(row[1], row[2])] = _Seat(row[0], row[3], row[4], row[4])
+    _read_seats(session, pairs, seats)
     return seats
+
+
+def _read_seats(
+    session: Session,
+    pairs: Iterable[tuple[uuid.UUID, str]],
+    seats: dict[tuple[uuid.UUID, str], _Seat],
+) -> None:
+    """The stored assignments of ``pairs``, locked in one order (experiment, visitor) so that
+    concurrent writers cannot deadlock."""
+    by_experiment: dict[uuid.UUID, list[str]] = {}
+    for experiment_id, visitor_id in pairs:
+        by_experiment.setdefault(experiment_id, []).append(visitor_id)
+    for experiment_id in sorted(by_experiment, key=str):
+        visitors = sorted(by_experiment[experiment_id])
+        for start in range(0, len(visitors), _CHUNK):
+            params = {"experiment": experiment_id, "visitors": visitors[start : start + _CHUNK]}
+            for row in _run(session, "seats", _seats_query, params):
+                seats[(row[1], row[2])] = _Seat(row[0], row[3], row[4], row[4])
 
 
 def _first_exposures(
@@ -442,8 +461,7 @@ def _first_exposures(
             deltas.variant_row(exp_id, variant_id, day)[1] += 1
         lost = [k for k in wanted if k not in inserted]  # another process wrote them first
         if lost:
-            for row in _run(session, "seats", _seats_query, {"pairs": sorted(lost)}):
-                seats[(row[1], row[2])] = _Seat(row[0], row[3], row[4], row[4])
+            _read_seats(session, lost, seats)
     for work in assigns:
         key = (work.experiment.id, work.visitor_id)
         seat = seats.get(key)
