@@ -87,16 +87,21 @@ def _validation_message(err: dict[str, Any], field: str | None) -> str:
     return f"{field}: {msg}" if field else msg
 
 
-def _allowed_methods(request: Request) -> set[str]:
-    from starlette.routing import Match, Route
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-    methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches({**request.scope, "method": next(iter(route.methods))})
-            if match is Match.FULL:
-                methods |= route.methods
-    return methods
+
+def _allowed_methods(request: Request) -> set[str]:
+    # Ask every route (included routers too) whether the path would match with each method.
+    from starlette.routing import Match
+
+    return {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    }
 
 
 def install_error_handlers(app: FastAPI) -> None:
