@@ -12,11 +12,12 @@ import logging
 import math
 import time
 
-from limits import RateLimitItem, parse, storage, strategies
+from limits import RateLimitItem, parse, strategies
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from segmently.errors import RateLimited
+from segmently.kit.counters import counter_storage
 
 log = logging.getLogger("segmently.tracking")
 
@@ -42,8 +43,7 @@ class IngestSettings(BaseSettings):
 
 class IngestLimiter:
     def __init__(self, per_ip: str, per_key: str, redis_url: str | None = None) -> None:
-        backend = storage.storage_from_string(redis_url) if redis_url else storage.MemoryStorage()
-        self._limiter = strategies.FixedWindowRateLimiter(backend)
+        self._limiter = strategies.FixedWindowRateLimiter(counter_storage(redis_url))
         self._ip: RateLimitItem = parse(per_ip)
         self._key: RateLimitItem = parse(per_key)
 
