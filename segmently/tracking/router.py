@@ -34,6 +34,7 @@ RETRY_AFTER_UNAVAILABLE = "2"
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Retry-After",
+    "X-Content-Type-Options": "nosniff",
 }
 PREFLIGHT = CORS | {
     "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -249,12 +250,12 @@ async def bench_null_batch(request: Request) -> Response:
     return await _ingest(request, batch=True, store=False)
 
 
-def _preflight() -> Response:
+def preflight() -> Response:
     return Response(status_code=204, headers=PREFLIGHT)
 
 
-router.add_api_route("/events/track", _preflight, methods=["OPTIONS"], include_in_schema=False)
-router.add_api_route("/events/batch", _preflight, methods=["OPTIONS"], include_in_schema=False)
+router.add_api_route("/events/track", preflight, methods=["OPTIONS"], include_in_schema=False)
+router.add_api_route("/events/batch", preflight, methods=["OPTIONS"], include_in_schema=False)
 router.add_api_route(
-    "/experiments/{slug}/assign", _preflight, methods=["OPTIONS"], include_in_schema=False
+    "/experiments/{slug}/assign", preflight, methods=["OPTIONS"], include_in_schema=False
 )

@@ -16,6 +16,7 @@ from segmently.db.engine import make_engine, make_session_factory
 from segmently.experiments.config_cache import ConfigCache
 from segmently.jobs.loop import Scheduler, default_tasks
 from segmently.settings import Settings, load_settings
+from segmently.tracking.lane import IngestionLane
 from segmently.web.dashboard.rendering import install_page_errors
 from segmently.web.errors import install_error_handlers
 from segmently.web.middleware import SecurityHeadersMiddleware
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Self-hostable A/B testing: assignment, tracking and honest statistics.",
         lifespan=lifespan,
+        # No OpenTelemetry is configured; FastAPI would otherwise look it up on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -60,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_page_errors(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(IngestionLane)  # added last: outermost, before gzip and headers
 
     from segmently.analytics.router import router as analytics_router
     from segmently.auth.router import router as auth_router

@@ -119,3 +119,19 @@ def test_cors_only_on_ingestion(client: TestClient, app: Any) -> None:
     assert "access-control-allow-origin" not in r.headers
     r = client.options("/api/v1/projects", headers=pre)
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_other_methods_and_paths_next_to_ingestion_reach_the_app(
+    client: TestClient, app: Any
+) -> None:
+    live = live_experiment(client, app)
+    r = client.get("/api/v1/events/track", headers=live.headers)
+    assert r.status_code == 405 and "POST" in r.headers["allow"]
+    assert r.json()["error"]["code"]
+    r = client.post("/api/v1/events/track/extra", headers=live.headers, json={})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    r = client.post("/api/v1/experiments/a/b/assign", headers=live.headers, json={})
+    assert r.status_code == 404
+    r = client.post("/api/v1/_bench/events/batch", headers=live.headers, json={"events": []})
+    assert r.status_code == 404  # the benchmark's twin exists only when switched on
+    assert _count(app) == 0
