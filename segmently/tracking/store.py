@@ -16,14 +16,15 @@ in the caller's transaction and is committed once. The order of operations:
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -167,7 +168,13 @@ def _sql_value(sqlite_: bool, value: Any) -> Any:
 
 
 def _as_uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+    return value if isinstance(value, uuid.UUID) else _uuid_from_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _uuid_from_text(value: str) -> uuid.UUID:
+    # SQLite hands back hex text; the ids that come back (experiments, variants, goals) are few.
+    return uuid.UUID(value)
 
 
 def _raw_insert(
@@ -333,7 +340,6 @@ def _insert_events(
     rows: list[tuple[Any, ...]] = []
     new: list[tuple[ProjectCatalog, CleanEvent]] = []
     times: dict[datetime, Any] = {}
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     current: EventWork | None = None
     pid_value: Any = None
     received: Any = None
@@ -364,7 +370,7 @@ def _insert_events(
                 exp,
                 var,
                 ev.device_type,
-                dumps(ev.data),
+                orjson.dumps(ev.data).decode(),
                 occurred,
                 received,
                 work.ip_prefix,

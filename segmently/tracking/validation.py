@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 MAX_BODY_BYTES = 500 * 1024
 MAX_INFLATED_BYTES = 5 * MAX_BODY_BYTES
 MAX_EVENTS = 500
@@ -124,22 +126,33 @@ def inflate(body: bytes, content_encoding: str | None) -> bytes:
 
 
 def decode_json(raw: bytes) -> dict[str, Any]:
-    """The JSON object of a request body, or :class:`BadRequest` (400)."""
+    """The JSON object of a request body, or :class:`BadRequest` (400).
+
+    orjson reads ordinary bodies; whatever it refuses (a BOM, NaN, lone surrogates, numbers
+    beyond a double, deep nesting) is read again by the careful decoder, which turns values
+    we do not store into per-event rejections instead of refusing the whole batch."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        value = _decode_carefully(raw)
+    if not isinstance(value, dict):
+        raise BadRequest(400, "invalid_json", "The request body must be a JSON object.")
+    return value
+
+
+def _decode_carefully(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadRequest(400, "invalid_json", "The request body is not UTF-8.") from None
     try:
-        value = _decoder.decode(text)
+        return _decoder.decode(text)
     except RecursionError:
         raise BadRequest(400, "invalid_json", "The JSON is nested too deeply.") from None
     except ValueError as exc:
         raise BadRequest(
             400, "invalid_json", f"The request body is not valid JSON: {exc}"
         ) from None
-    if not isinstance(value, dict):
-        raise BadRequest(400, "invalid_json", "The request body must be a JSON object.")
-    return value
 
 
 def batch_events(body: dict[str, Any]) -> list[Any]:
@@ -206,35 +219,34 @@ def _text_problem(value: str) -> str | None:
     return None
 
 
-def _walk(value: Any, path: str, depth: int) -> None:
-    """Find the first value we refuse inside ``event_data`` (only run when the fast check fails)."""
-    if isinstance(value, _Bad):
-        raise _Reject(path, value.reason)
+def _walk(value: Any, path: str, depth: int, careful: bool) -> None:
+    """Refuse the first value of ``event_data`` we would not store: a number beyond what the
+    snippet can send, NUL (and, when ``careful``, lone surrogates), nesting over the limit."""
     if isinstance(value, str):
-        problem = _text_problem(value)
-        if problem:
-            raise _Reject(path, problem)
+        problem = _text_problem(value) if careful else None
+        if problem or "\x00" in value:
+            raise _Reject(path, problem or "text must not contain NUL characters")
     elif isinstance(value, dict):
         if depth >= MAX_DEPTH:
             raise _Reject(path, f"event_data is nested deeper than {MAX_DEPTH} levels")
         for key, item in value.items():
-            problem = _text_problem(key)
+            problem = _text_problem(key) if careful or "\x00" in key else None
             if problem:
                 raise _Reject(path, f"a key: {problem}")
-            _walk(item, f"{path}.{key}", depth + 1)
+            _walk(item, f"{path}.{key}", depth + 1, careful)
     elif isinstance(value, list):
         if depth >= MAX_DEPTH:
             raise _Reject(path, f"event_data is nested deeper than {MAX_DEPTH} levels")
         for i, item in enumerate(value):
-            _walk(item, f"{path}.{i}", depth + 1)
-
-
-def _depth(value: Any, depth: int = 0) -> int:
-    if isinstance(value, dict):
-        return max((_depth(v, depth + 1) for v in value.values()), default=depth + 1)
-    if isinstance(value, list):
-        return max((_depth(v, depth + 1) for v in value), default=depth + 1)
-    return depth
+            _walk(item, f"{path}.{i}", depth + 1, careful)
+    elif isinstance(value, float):
+        if not -MAX_FLOAT <= value <= MAX_FLOAT:  # also false for NaN
+            raise _Reject(path, _OUT_OF_RANGE.reason)
+    elif isinstance(value, int):
+        if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            raise _Reject(path, _OUT_OF_RANGE.reason)
+    elif isinstance(value, _Bad):
+        raise _Reject(path, value.reason)
 
 
 def _string(raw: dict[str, Any], name: str, *, max_len: int, required: bool = False) -> str | None:
@@ -314,14 +326,13 @@ def check_event(
             if not isinstance(raw_id, str) or not EVENT_ID_RE.match(raw_id):
                 raise _Reject("event_id", "event_id must be 1–64 characters of A–Z a–z 0–9 _ -")
             event_id = raw_id
-        bad: list[_Bad] = []
-        text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=bad.append)
         try:
-            size = len(text.encode("utf-8"))
-            suspicious = bool(bad) or "\\u0000" in text
-        except UnicodeEncodeError:
+            size = len(orjson.dumps(raw))
+            careful = False
+        except TypeError:  # lone surrogates or a refused number: orjson will not write them
+            text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=repr)
             size = len(text.encode("utf-8", "surrogatepass"))
-            suspicious = True
+            careful = True
         if size > MAX_EVENT_BYTES:
             raise _Reject(None, f"event is over {MAX_EVENT_BYTES // 1024} KB")
         name = _string(raw, "event_name", max_len=100, required=True)
@@ -335,10 +346,7 @@ def check_event(
             data = {}
         elif not isinstance(data, dict):
             raise _Reject("event_data", "event_data must be a JSON object")
-        if suspicious:
-            _walk(data, "event_data", 0)
-        elif _depth(data) > MAX_DEPTH:
-            raise _Reject("event_data", f"event_data is nested deeper than {MAX_DEPTH} levels")
+        _walk(data, "event_data", 0, careful)
         occurred = parse_timestamp(raw.get("timestamp"), now)
         if occurred > now + FUTURE_SLACK:
             raise _Reject("timestamp", "timestamp is more than 1 hour in the future")
