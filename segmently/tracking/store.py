@@ -3,8 +3,9 @@
 The writer hands :func:`write_group` the work of many concurrent requests; everything here runs
 in the caller's transaction and is committed once. The order of operations:
 
-1. events, ``INSERT … ON CONFLICT (project_id, event_id) DO NOTHING RETURNING`` — what comes
-   back is new; everything else is a duplicate and changes nothing else;
+1. events, one ``INSERT … ON CONFLICT (project_id, event_id) DO NOTHING`` for the group; when
+   fewer rows were stored than sent, the group is redone after reading which ids exist, and
+   only new events change anything else (a replay is a duplicate);
 2. the visitors' assignments, read ``FOR UPDATE`` (PostgreSQL) so that another process cannot
    move the same visitor's counters at the same time; first exposures are inserted with
    ``ON CONFLICT DO NOTHING`` (first write wins) and only the rows that came back count;
@@ -12,6 +13,9 @@ in the caller's transaction and is committed once. The order of operations:
 4. conversions are upserted with ``RETURNING revenue, events``: from the new total r' and the
    added v the old total is r' − v, so the sum of squares gains r'² − (r' − v)²;
 5. the per-day aggregate rows are upserted with increments, sorted by key (no deadlocks).
+
+Rows travel as SQLite ``executemany`` parameters, and to PostgreSQL as one JSON document per
+statement (``json_to_recordset``), which orjson writes in C.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from segmently.db.models import (
@@ -113,10 +117,6 @@ class _Deltas:
         return row
 
 
-def _insert(dialect: str, table: Table) -> Any:
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
 # Statements are built once per dialect: building one costs more than running it.
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
@@ -154,10 +154,8 @@ def _funnel_update(_: str) -> Any:
     )
 
 
-def _sql_value(sqlite_: bool, value: Any) -> Any:
-    """A parameter as SQLAlchemy's column types would send it (SQLite keeps text)."""
-    if not sqlite_:
-        return value
+def _sqlite_value(value: Any) -> Any:
+    """A parameter as SQLAlchemy's column types keep it on SQLite (text)."""
     if isinstance(value, uuid.UUID):
         return value.hex
     if isinstance(value, datetime):
@@ -179,7 +177,7 @@ def _uuid_from_text(value: str) -> uuid.UUID:
 
 def _raw_insert(
     session: Session,
-    table: str,
+    table: Table,
     columns: tuple[str, ...],
     rows: list[tuple[Any, ...]],
     tail: str,
@@ -187,24 +185,38 @@ def _raw_insert(
 ) -> list[Any]:
     """``INSERT … ON CONFLICT …`` as plain SQL: SQLAlchemy cannot cache the compiled form of
     its ON CONFLICT constructs, and compiling them for every group cost more than running
-    them. Without ``returning`` one ``executemany``; with it, multi-row ``VALUES`` chunks."""
+    them. PostgreSQL gets all rows as one JSON document; SQLite an ``executemany``, or
+    multi-row ``VALUES`` chunks when rows must come back."""
     conn = session.connection()
-    sqlite_ = conn.dialect.name == "sqlite"
-    mark = "?" if sqlite_ else "%s"
-    values = [tuple(_sql_value(sqlite_, v) for v in row) for row in rows]
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (constants)
-    one = "(" + ",".join([mark] * len(columns)) + ")"
+    suffix = f" {tail} RETURNING {returning}" if returning else f" {tail}"
+    if conn.dialect.name == "postgresql":
+        document = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows]).decode()
+        sql = _recordset_insert(conn.dialect, table, columns) + suffix
+        result = conn.exec_driver_sql(sql, (document,))
+        return list(result.fetchall()) if returning else []
+    values = [tuple(_sqlite_value(v) for v in row) for row in rows]
+    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608 (constants)
+    one = "(" + ",".join("?" * len(columns)) + ")"
     if not returning:
-        conn.exec_driver_sql(head + one + " " + tail, values)
+        conn.exec_driver_sql(head + one + suffix, values)
         return []
     out: list[Any] = []
     per = max(1, 900 // len(columns))
     for start in range(0, len(values), per):
         chunk = values[start : start + per]
-        sql = head + ",".join([one] * len(chunk)) + f" {tail} RETURNING {returning}"
         params = tuple(v for row in chunk for v in row)
-        out.extend(conn.exec_driver_sql(sql, params).fetchall())
+        out.extend(conn.exec_driver_sql(head + ",".join([one] * len(chunk)) + suffix, params))
     return out
+
+
+@lru_cache(maxsize=64)
+def _recordset_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    types = ", ".join(f"{c} {table.c[c].type.compile(dialect=dialect)}" for c in columns)
+    names = ", ".join(columns)
+    return (
+        f"INSERT INTO {table.name} ({names}) SELECT {names} "  # noqa: S608 (constants)
+        f"FROM json_to_recordset(%s::json) AS t({types})"
+    )
 
 
 def write_group(session: Session, works: list[Work], *, look_first: bool = False) -> None:
@@ -287,13 +299,19 @@ _EVENT_COLUMNS = (
     "project_id, event_id, event_name, visitor_id, session_id, experiment_id, variant_id, "
     "device_type, event_data, occurred_at, received_at, ip_prefix"
 )
-_INSERT_EVENTS = {
-    "sqlite": f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "  # noqa: S608
-    "ON CONFLICT (project_id, event_id) DO NOTHING",
-    "postgresql": f"INSERT INTO events ({_EVENT_COLUMNS}) "  # noqa: S608
-    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::json,%s,%s,%s) "
-    "ON CONFLICT (project_id, event_id) DO NOTHING",
-}
+_INSERT_EVENTS_SQLITE = (
+    f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "  # noqa: S608
+    "ON CONFLICT (project_id, event_id) DO NOTHING"
+)
+# PostgreSQL gets the group as one JSON document, unpacked by json_to_recordset: orjson writes
+# it in C, where psycopg's executemany (a Bind/Execute per row) or array parameters cost more
+# Python time than PostgreSQL spends storing the rows.
+_INSERT_EVENTS_POSTGRES = (
+    f"INSERT INTO events ({_EVENT_COLUMNS}) "  # noqa: S608
+    "SELECT p, i, n, v, s, e, x, d, j, o, r, a FROM json_to_recordset(%s::json) AS t("
+    "p uuid, i text, n text, v text, s text, e uuid, x uuid, d text, j json, "
+    "o timestamptz, r timestamptz, a text) ON CONFLICT (project_id, event_id) DO NOTHING"
+)
 
 
 def _sqlite_time(moment: datetime) -> str:
@@ -304,9 +322,9 @@ def _sqlite_time(moment: datetime) -> str:
 def _insert_events(
     session: Session, works: list[EventWork], *, look_first: bool
 ) -> list[tuple[ProjectCatalog, CleanEvent]]:
-    """Insert the group's events with one ``executemany`` (the hot path of ingestion).
+    """Insert the group's events in one statement (the hot path of ingestion).
 
-    Optimistically, nothing is a duplicate: one ``INSERT … ON CONFLICT DO NOTHING`` per row.
+    Optimistically, nothing is a duplicate: ``INSERT … ON CONFLICT DO NOTHING`` for all rows.
     If fewer rows were stored than sent, some ids existed (replays, or another process won a
     race): the caller rolls back and redoes the group with ``look_first``, which reads the
     stored ids first (one indexed read per chunk) and inserts only the others.
@@ -336,39 +354,50 @@ def _insert_events(
                 e.project_id == pid, e.event_id.in_(ids[start : start + _CHUNK])
             )
             stored.update((pid, row[0]) for row in conn.execute(query))
-    sqlite_ = conn.dialect.name == "sqlite"
-    rows: list[tuple[Any, ...]] = []
+    chosen: list[tuple[EventWork, CleanEvent]] = []
     new: list[tuple[ProjectCatalog, CleanEvent]] = []
-    times: dict[datetime, Any] = {}
-    current: EventWork | None = None
-    pid_value: Any = None
-    received: Any = None
     for work, i in owners:
         ev = work.events[i]
         if (work.catalog.project_id, ev.event_id) in stored:
             continue
+        work.inserted[i] = True
+        chosen.append((work, ev))
+        new.append((work.catalog, ev))
+    if chosen:
+        chosen.sort(key=lambda we: we[1].event_id)  # one order for concurrent writers
+        if conn.dialect.name == "sqlite":
+            stored_now = _events_sqlite(session, chosen)
+        else:
+            stored_now = _events_postgres(session, chosen)
+        if stored_now != len(chosen):
+            raise ConcurrentWrite(f"{len(chosen) - stored_now} event ids already stored")
+    return new
+
+
+def _events_sqlite(session: Session, chosen: list[tuple[EventWork, CleanEvent]]) -> int:
+    rows: list[tuple[Any, ...]] = []
+    times: dict[datetime, str] = {}
+    current: EventWork | None = None
+    pid = received = ""
+    for work, ev in chosen:
         if work is not current:
-            current = work
-            pid_value = work.catalog.project_id.hex if sqlite_ else work.catalog.project_id
-            received = _sqlite_time(work.received_at) if sqlite_ else work.received_at
-        occurred: Any = times.get(ev.occurred_at)
-        if occurred is None:
-            occurred = times[ev.occurred_at] = (
-                _sqlite_time(ev.occurred_at) if sqlite_ else ev.occurred_at
+            current, pid, received = (
+                work,
+                work.catalog.project_id.hex,
+                _sqlite_time(work.received_at),
             )
-        exp, var = ev.experiment_id, ev.variant_id
-        if sqlite_:
-            exp = exp.hex if exp is not None else None  # type: ignore[assignment]
-            var = var.hex if var is not None else None  # type: ignore[assignment]
+        occurred = times.get(ev.occurred_at)
+        if occurred is None:
+            occurred = times[ev.occurred_at] = _sqlite_time(ev.occurred_at)
         rows.append(
             (
-                pid_value,
+                pid,
                 ev.event_id,
                 ev.event_name,
                 ev.visitor_id,
                 ev.session_id,
-                exp,
-                var,
+                ev.experiment_id.hex if ev.experiment_id is not None else None,
+                ev.variant_id.hex if ev.variant_id is not None else None,
                 ev.device_type,
                 orjson.dumps(ev.data).decode(),
                 occurred,
@@ -376,14 +405,32 @@ def _insert_events(
                 work.ip_prefix,
             )
         )
-        work.inserted[i] = True
-        new.append((work.catalog, ev))
-    if rows:
-        rows.sort(key=lambda r: r[1])  # one order for concurrent writers: no deadlock on replays
-        result = conn.exec_driver_sql(_INSERT_EVENTS[conn.dialect.name], rows)
-        if result.rowcount != len(rows):
-            raise ConcurrentWrite(f"{len(rows) - result.rowcount} event ids already stored")
-    return new
+    result = session.connection().exec_driver_sql(_INSERT_EVENTS_SQLITE, rows)
+    return int(result.rowcount)
+
+
+def _events_postgres(session: Session, chosen: list[tuple[EventWork, CleanEvent]]) -> int:
+    document = orjson.dumps(
+        [
+            {
+                "p": work.catalog.project_id,
+                "i": ev.event_id,
+                "n": ev.event_name,
+                "v": ev.visitor_id,
+                "s": ev.session_id,
+                "e": ev.experiment_id,
+                "x": ev.variant_id,
+                "d": ev.device_type,
+                "j": ev.data,
+                "o": ev.occurred_at,
+                "r": work.received_at,
+                "a": work.ip_prefix,
+            }
+            for work, ev in chosen
+        ]
+    ).decode()
+    result = session.connection().exec_driver_sql(_INSERT_EVENTS_POSTGRES, (document,))
+    return int(result.rowcount)
 
 
 # --------------------------------------------------------------------------- 2. assignments
@@ -452,7 +499,7 @@ def _first_exposures(
         rows = [(*(wanted[k][c] for c in columns), 0) for k in keys]
         returned = _raw_insert(
             session,
-            "assignments",
+            ASSIGNMENTS,
             (*columns, "funnel_step"),
             rows,
             "ON CONFLICT (experiment_id, visitor_id) DO NOTHING",
@@ -610,7 +657,7 @@ def _store_conversions(
     rows = [(k[0], k[1], k[2], *conversions[k]) for k in keys]
     returned = _raw_insert(
         session,
-        "conversions",
+        CONVERSIONS,
         ("experiment_id", "goal_id", "visitor_id", "variant_id", "revenue", "events", "first_at"),
         rows,
         "ON CONFLICT (experiment_id, goal_id, visitor_id) DO UPDATE SET "
@@ -709,7 +756,7 @@ def _upsert_add(
     increments = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in counters)
     _raw_insert(
         session,
-        table.name,
+        table,
         columns,
         [tuple(r[c] for c in columns) for r in rows],
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {increments}",
