@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -210,9 +211,16 @@ def test_wizard_creates_edits_and_launches(page: Page, live_server: Any) -> None
     expect(page.locator("input.weight").nth(1)).to_have_value("70")
     page.get_by_role("button", name="Save & resume").click()
     expect(page.get_by_test_id("experiment-status")).to_have_text("Live")
-    config = page.request.get(live_server.url + "/api/v1/config", headers={"X-API-Key": key})
-    (live,) = config.json()["experiments"]
-    assert [v["weight"] for v in live["variants"]] == [30, 70]
+    # The public config is cached for up to a second: the new weights are served within it.
+    deadline = time.monotonic() + 3
+    while True:
+        config = page.request.get(live_server.url + "/api/v1/config", headers={"X-API-Key": key})
+        (live,) = config.json()["experiments"]
+        weights = [v["weight"] for v in live["variants"]]
+        if weights == [30, 70] or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    assert weights == [30, 70]
     assert errors == []
 
 
