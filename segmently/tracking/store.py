@@ -338,40 +338,34 @@ def _insert_events(
     race): the caller rolls back and redoes the group with ``look_first``, which reads the
     stored ids first (one indexed read per chunk) and inserts only the others.
     """
-    owners: list[tuple[EventWork, int]] = []
-    ids_by_project: dict[uuid.UUID, list[str]] = {}
-    seen: set[tuple[uuid.UUID, str]] = set()
-    for work in works:
-        work.inserted = [False] * len(work.events)
-        pid = work.catalog.project_id
-        ids = ids_by_project.setdefault(pid, [])
-        for i, ev in enumerate(work.events):
-            key = (pid, ev.event_id)
-            if key in seen:  # the same id twice in this group: the first one wins
-                continue
-            seen.add(key)
-            owners.append((work, i))
-            ids.append(ev.event_id)
-    if not owners:
-        return []
     conn = session.connection()
-    stored: set[tuple[uuid.UUID, str]] = set()
-    e = EVENTS.c
-    for pid, ids in ids_by_project.items() if look_first else ():
-        for start in range(0, len(ids), _CHUNK):
-            query = select(e.event_id).where(
-                e.project_id == pid, e.event_id.in_(ids[start : start + _CHUNK])
-            )
-            stored.update((pid, row[0]) for row in conn.execute(query))
+    # Per project, the ids already stored (only when looking first) and those seen in this group.
+    stored: dict[uuid.UUID, set[str]] = {}
+    if look_first:
+        e = EVENTS.c
+        for pid, wanted in _ids_by_project(works).items():
+            found = stored[pid] = set()
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(e.event_id).where(
+                    e.project_id == pid, e.event_id.in_(wanted[start : start + _CHUNK])
+                )
+                found.update(row[0] for row in conn.execute(query))
+    seen: dict[uuid.UUID, set[str]] = {}
     chosen: list[tuple[EventWork, CleanEvent]] = []
     new: list[tuple[ProjectCatalog, CleanEvent]] = []
-    for work, i in owners:
-        ev = work.events[i]
-        if (work.catalog.project_id, ev.event_id) in stored:
-            continue
-        work.inserted[i] = True
-        chosen.append((work, ev))
-        new.append((work.catalog, ev))
+    for work in works:
+        inserted = work.inserted = [False] * len(work.events)
+        pid = work.catalog.project_id
+        ids = seen.setdefault(pid, set())
+        skip = stored.get(pid, ())
+        for i, ev in enumerate(work.events):
+            event_id = ev.event_id
+            if event_id in ids or event_id in skip:  # twice in this group: the first one wins
+                continue
+            ids.add(event_id)
+            inserted[i] = True
+            chosen.append((work, ev))
+            new.append((work.catalog, ev))
     if chosen:
         chosen.sort(key=lambda we: we[1].event_id)  # one order for concurrent writers
         if conn.dialect.name == "sqlite":
@@ -381,6 +375,13 @@ def _insert_events(
         if stored_now != len(chosen):
             raise ConcurrentWrite(f"{len(chosen) - stored_now} event ids already stored")
     return new
+
+
+def _ids_by_project(works: list[EventWork]) -> dict[uuid.UUID, list[str]]:
+    ids: dict[uuid.UUID, list[str]] = {}
+    for work in works:
+        ids.setdefault(work.catalog.project_id, []).extend(ev.event_id for ev in work.events)
+    return ids
 
 
 def _events_sqlite(session: Session, chosen: list[tuple[EventWork, CleanEvent]]) -> int:
