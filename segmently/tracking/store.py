@@ -22,7 +22,8 @@ C (psycopg's per-row ``executemany`` costs more Python time than the database sp
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -199,16 +200,20 @@ def _raw_insert(
     rows: list[tuple[Any, ...]],
     tail: str,
     returning: str = "",
+    later: list[tuple[str, tuple[Any, ...]]] | None = None,
 ) -> list[Any]:
     """``INSERT … ON CONFLICT …`` as plain SQL: SQLAlchemy cannot cache the compiled form of
     its ON CONFLICT constructs, and compiling them for every group cost more than running
-    them. PostgreSQL gets all rows as one JSON document; SQLite an ``executemany``, or
-    multi-row ``VALUES`` chunks when rows must come back."""
+    them. PostgreSQL gets all rows as one JSON document (queued on ``later`` when given);
+    SQLite an ``executemany``, or multi-row ``VALUES`` chunks when rows must come back."""
     conn = session.connection()
     suffix = f" {tail} RETURNING {returning}" if returning else f" {tail}"
     if conn.dialect.name == "postgresql":
         document = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows]).decode()
         sql = _recordset_insert(conn.dialect, table, columns) + suffix
+        if later is not None and not returning:
+            later.append((sql, (document,)))
+            return []
         result = conn.exec_driver_sql(sql, (document,))
         return list(result.fetchall()) if returning else []
     values = [tuple(_sqlite_value(v) for v in row) for row in rows]
@@ -252,8 +257,13 @@ def write_group(session: Session, works: list[Work], *, look_first: bool = False
     for catalog, event in new_events:
         _apply(catalog, event, seats, deltas, conversions)
     _store_conversions(session, conversions, deltas)
-    _store_funnel_steps(session, seats)
-    _store_aggregates(session, deltas)
+    tail: list[tuple[str, tuple[Any, ...]]] = []  # PostgreSQL: sent in one round trip
+    _store_funnel_steps(session, seats, tail)
+    _store_aggregates(session, deltas, tail)
+    if tail:
+        with _driver(session) as raw, raw.pipeline(), raw.cursor() as cursor:
+            for sql, params in tail:
+                cursor.execute(sql, params)
 
 
 # --------------------------------------------------------------------------- 1. events
@@ -419,36 +429,43 @@ def _events_sqlite(session: Session, chosen: list[tuple[EventWork, CleanEvent]])
     return int(result.rowcount)
 
 
-def _events_postgres(session: Session, chosen: list[tuple[EventWork, CleanEvent]]) -> int:
-    """``COPY``: PostgreSQL stores rows this way at a fraction of the CPU of any ``INSERT``.
-    COPY knows no ``ON CONFLICT``: a stored id aborts it, and the group is redone looking first."""
+@contextmanager
+def _driver(session: Session) -> Iterator[psycopg.Connection[Any]]:
+    """psycopg itself, for what SQLAlchemy does not offer (``COPY``, pipelines); its errors
+    reach the writer as SQLAlchemy's, and a lost connection leaves the pool."""
     conn = session.connection()
     raw = conn.connection.driver_connection
     assert isinstance(raw, psycopg.Connection)
     try:
-        with raw.cursor() as cursor, cursor.copy(_COPY_EVENTS) as copy:
-            for work, ev in chosen:
-                copy.write_row(
-                    (
-                        work.catalog.project_id,
-                        ev.event_id,
-                        ev.event_name,
-                        ev.visitor_id,
-                        ev.session_id,
-                        ev.experiment_id,
-                        ev.variant_id,
-                        ev.device_type,
-                        orjson.dumps(ev.data).decode(),
-                        ev.occurred_at,
-                        work.received_at,
-                        work.ip_prefix,
-                    )
-                )
+        yield raw
     except psycopg.errors.UniqueViolation as exc:
         raise ConcurrentWrite("some event ids are stored already") from exc
-    except psycopg.OperationalError as exc:  # SQLAlchemy did not see it: tell it, and the pool
+    except psycopg.OperationalError as exc:
         conn.invalidate(exc)
-        raise sa_exc.OperationalError(_COPY_EVENTS, None, exc) from exc
+        raise sa_exc.OperationalError("(driver)", None, exc) from exc
+
+
+def _events_postgres(session: Session, chosen: list[tuple[EventWork, CleanEvent]]) -> int:
+    """``COPY``: PostgreSQL stores rows this way at a fraction of the CPU of any ``INSERT``.
+    COPY knows no ``ON CONFLICT``: a stored id aborts it, and the group is redone looking first."""
+    with _driver(session) as raw, raw.cursor() as cursor, cursor.copy(_COPY_EVENTS) as copy:
+        for work, ev in chosen:
+            copy.write_row(
+                (
+                    work.catalog.project_id,
+                    ev.event_id,
+                    ev.event_name,
+                    ev.visitor_id,
+                    ev.session_id,
+                    ev.experiment_id,
+                    ev.variant_id,
+                    ev.device_type,
+                    orjson.dumps(ev.data).decode(),
+                    ev.occurred_at,
+                    work.received_at,
+                    work.ip_prefix,
+                )
+            )
     return len(chosen)
 
 
@@ -710,7 +727,11 @@ def _store_conversions(
         grow[3] += total * total - old * old
 
 
-def _store_funnel_steps(session: Session, seats: dict[tuple[uuid.UUID, str], _Seat]) -> None:
+def _store_funnel_steps(
+    session: Session,
+    seats: dict[tuple[uuid.UUID, str], _Seat],
+    tail: list[tuple[str, tuple[Any, ...]]],
+) -> None:
     moved = [
         {"b_id": s.id, "b_step": s.funnel_step}
         for s in seats.values()
@@ -722,12 +743,14 @@ def _store_funnel_steps(session: Session, seats: dict[tuple[uuid.UUID, str], _Se
     if session.connection().dialect.name == "postgresql":
         steps = orjson.dumps({str(r["b_id"]): r["b_step"] for r in moved}).decode()
         ids = [r["b_id"] for r in moved]
-        session.connection().exec_driver_sql(_FUNNEL_POSTGRES, (steps, ids))
+        tail.append((_FUNNEL_POSTGRES, (steps, ids)))
     else:
         _run(session, "funnel", _funnel_update, moved)
 
 
-def _store_aggregates(session: Session, deltas: _Deltas) -> None:
+def _store_aggregates(
+    session: Session, deltas: _Deltas, tail: list[tuple[str, tuple[Any, ...]]]
+) -> None:
     if deltas.variant:
         rows = [
             {
@@ -749,6 +772,7 @@ def _store_aggregates(session: Session, deltas: _Deltas) -> None:
             ["variant_id", "day"],
             ["visitors", "page_views", "exits", "bounces", "time_on_page_ms", "time_on_page_count"],
             rows,
+            tail,
         )
     if deltas.goal:
         rows = [
@@ -771,6 +795,7 @@ def _store_aggregates(session: Session, deltas: _Deltas) -> None:
             ["goal_id", "variant_id", "day"],
             ["conversions", "revenue_sum", "revenue_sumsq"],
             rows,
+            tail,
         )
     if deltas.funnel:
         rows = [
@@ -779,11 +804,16 @@ def _store_aggregates(session: Session, deltas: _Deltas) -> None:
                 deltas.funnel.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2])
             )
         ]
-        _upsert_add(session, FUNNEL_DAILY, ["variant_id", "step", "day"], ["reached"], rows)
+        _upsert_add(session, FUNNEL_DAILY, ["variant_id", "step", "day"], ["reached"], rows, tail)
 
 
 def _upsert_add(
-    session: Session, table: Table, keys: list[str], counters: list[str], rows: list[dict[str, Any]]
+    session: Session,
+    table: Table,
+    keys: list[str],
+    counters: list[str],
+    rows: list[dict[str, Any]],
+    tail: list[tuple[str, tuple[Any, ...]]],
 ) -> None:
     columns = tuple(rows[0])
     increments = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in counters)
@@ -793,4 +823,5 @@ def _upsert_add(
         columns,
         [tuple(r[c] for c in columns) for r in rows],
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {increments}",
+        later=tail,
     )
