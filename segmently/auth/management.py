@@ -94,13 +94,19 @@ def revoke_key(session: Session, actor: Membership, key_id: uuid.UUID) -> Manage
     return key
 
 
-def caller_for(session: Session, raw: str | None) -> ManagementCaller | None:
+def active_key(session: Session, raw: str | None) -> ManagementKey | None:
+    """The unrevoked key whose secret is ``raw``, looked up by its hash."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 200:
         return None
     key = session.scalar(
         select(ManagementKey).where(ManagementKey.key_hash == tokens.sha256_hex(raw))
     )
-    if key is None or key.revoked_at is not None:
+    return key if key is not None and key.revoked_at is None else None
+
+
+def caller_for(session: Session, raw: str | None) -> ManagementCaller | None:
+    key = active_key(session, raw)
+    if key is None:
         return None
     org = session.get(Organization, key.org_id)
     if org is None or not orgs.plan_of(org).management_api:

@@ -246,11 +246,19 @@ def test_management_keys_page(client: TestClient, owner: dict[str, Any], app: An
     page = client.get("/settings")
     assert page.status_code == 200 and "No keys yet" in page.text
     token = _csrf(client, "/settings")
-    r = client.post("/settings/management-keys", data={"csrf_token": token, "name": "CI"})
-    assert r.status_code == 201
+    r = client.post(
+        "/settings/management-keys",
+        data={"csrf_token": token, "name": "CI"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/settings"
+    # Post, redirect, get: reloading the page cannot post the form again (a second key).
+    r = client.get("/settings")
     raw = re.search(r'id="new-management-key">(seg_mgmt_[\w-]+)<', r.text)
     assert raw, r.text
     assert r.headers["cache-control"] == "no-store"
+    with app.state.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ManagementKey)) == 1
     # The raw key works, and is never shown again.
     mgmt = {"Authorization": f"Bearer {raw.group(1)}"}
     assert client.get("/api/v1/manage/projects", headers=mgmt).status_code == 200
@@ -280,3 +288,12 @@ def test_management_keys_need_enterprise_and_the_owner(client: TestClient, app: 
     assert r.status_code == 402 and "Copy your new key" not in r.text
     with app.state.sessions() as s:
         assert s.scalar(select(func.count()).select_from(ManagementKey)) == 0
+
+
+def test_a_new_key_cookie_shows_only_a_live_key_of_this_organization(
+    client: TestClient, owner: dict[str, Any]
+) -> None:
+    client.cookies.set("seg_new_mgmt_key", "seg_mgmt_" + "A" * 40, path="/settings")
+    page = client.get("/settings")
+    assert page.status_code == 200 and "new-management-key" not in page.text
+    assert "seg_mgmt_AAAA" not in page.text

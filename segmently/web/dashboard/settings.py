@@ -23,6 +23,10 @@ from segmently.web.errors import status_for
 
 router = APIRouter()
 
+# The new key travels from the POST to the page it redirects to in a short-lived cookie, so
+# that reloading the page shows it (once) instead of posting the form again (a second key).
+NEW_KEY_COOKIE = "seg_new_mgmt_key"
+
 
 def _page(
     request: Request,
@@ -54,7 +58,15 @@ def _page(
 
 @router.get("/settings")
 def settings_page(request: Request, db: DB, principal: PagePrincipal) -> Response:
-    return _page(request, db, principal)
+    raw = request.cookies.get(NEW_KEY_COOKIE)
+    if raw is None:
+        return _page(request, db, principal)
+    key = management.active_key(db, raw)
+    shown = raw if key is not None and key.org_id == principal.org.id else None
+    response = _page(request, db, principal, raw_key=shown)
+    response.headers["Cache-Control"] = "no-store"
+    response.delete_cookie(NEW_KEY_COOKIE, path="/settings")
+    return response
 
 
 @router.post("/settings/management-keys")
@@ -65,9 +77,17 @@ async def create_key(request: Request, db: DB, principal: PagePrincipal) -> Resp
     except DomainError as exc:
         db.rollback()
         return _page(request, db, principal, error=exc, status_code=status_for(exc))
-    # The raw key is rendered in this response only; it is stored as a hash.
-    response = _page(request, db, principal, raw_key=raw, status_code=201)
-    response.headers["Cache-Control"] = "no-store"
+    # The raw key is shown on the next page only; it is stored as a hash.
+    response = redirect("/settings")
+    response.set_cookie(
+        NEW_KEY_COOKIE,
+        raw,
+        max_age=300,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.server.secure_cookies,
+        path="/settings",
+    )
     return response
 
 
