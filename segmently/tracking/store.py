@@ -174,13 +174,15 @@ def _funnel_update(_: str) -> Any:
 
 def _sqlite_value(value: Any) -> Any:
     """A parameter as SQLAlchemy's column types keep it on SQLite (text)."""
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    if isinstance(value, datetime):
-        return _sqlite_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    convert = _SQLITE_TEXT.get(type(value))
+    return value if convert is None else convert(value)
+
+
+_SQLITE_TEXT: dict[type, Callable[[Any], str]] = {
+    uuid.UUID: lambda value: value.hex,
+    datetime: lambda value: _sqlite_time(value),
+    date: date.isoformat,
+}
 
 
 def _as_uuid(value: Any) -> uuid.UUID:
@@ -251,11 +253,13 @@ def write_group(session: Session, works: list[Work], *, look_first: bool = False
     if not new_events and not assigns:
         return
     deltas = _Deltas()
-    seats = _load_seats(session, new_events, assigns)
-    _first_exposures(session, new_events, assigns, seats, deltas)
+    # Most events count for no experiment (custom events no goal uses): only these are walked.
+    scoped = [(c, ev, scope) for c, ev in new_events if (scope := _scope(c, ev))]
+    seats = _load_seats(session, scoped, assigns)
+    _first_exposures(session, scoped, assigns, seats, deltas)
     conversions: dict[tuple[uuid.UUID, uuid.UUID, str], list[Any]] = {}
-    for catalog, event in new_events:
-        _apply(catalog, event, seats, deltas, conversions)
+    for catalog, event, scope in scoped:
+        _apply(catalog, event, scope, seats, deltas, conversions)
     _store_conversions(session, conversions, deltas)
     tail: list[tuple[str, tuple[Any, ...]]] = []  # PostgreSQL: sent in one round trip
     _store_funnel_steps(session, seats, tail)
@@ -472,14 +476,15 @@ def _events_postgres(session: Session, chosen: list[tuple[EventWork, CleanEvent]
 # --------------------------------------------------------------------------- 2. assignments
 
 
+Scoped = list[tuple[ProjectCatalog, CleanEvent, tuple[ExperimentInfo, ...]]]
+
+
 def _load_seats(
-    session: Session,
-    new_events: list[tuple[ProjectCatalog, CleanEvent]],
-    assigns: list[AssignWork],
+    session: Session, scoped: Scoped, assigns: list[AssignWork]
 ) -> dict[tuple[uuid.UUID, str], _Seat]:
     pairs: set[tuple[uuid.UUID, str]] = set()
-    for catalog, ev in new_events:
-        for exp in _scope(catalog, ev):
+    for _, ev, scope in scoped:
+        for exp in scope:
             pairs.add((exp.id, ev.visitor_id))
     pairs.update((w.experiment.id, w.visitor_id) for w in assigns)
     seats: dict[tuple[uuid.UUID, str], _Seat] = {}
@@ -515,7 +520,7 @@ def _read_seats(
 
 def _first_exposures(
     session: Session,
-    new_events: list[tuple[ProjectCatalog, CleanEvent]],
+    scoped: Scoped,
     assigns: list[AssignWork],
     seats: dict[tuple[uuid.UUID, str], _Seat],
     deltas: _Deltas,
@@ -528,12 +533,10 @@ def _first_exposures(
         if work.store and work.variant_id and key not in seats and key not in wanted:
             wanted[key] = _seat_row(key, work.variant_id, work.at, "server")
             owners[key] = work
-    for catalog, ev in new_events:
+    for _, ev, scope in scoped:
         if ev.event_name != "page_view" or ev.experiment_id is None or ev.variant_id is None:
             continue
-        exp = catalog.experiments.get(ev.experiment_id)
-        if exp is None or not exp.counted:
-            continue
+        exp = scope[0]  # the experiment it names, counted (else it has no scope)
         key = (exp.id, ev.visitor_id)
         if key not in seats and key not in wanted:
             wanted[key] = _seat_row(key, ev.variant_id, ev.occurred_at, "event")
@@ -638,6 +641,7 @@ def _goals_hit(exp: ExperimentInfo, ev: CleanEvent, url: str) -> list[GoalInfo]:
 def _apply(
     catalog: ProjectCatalog,
     ev: CleanEvent,
+    scope: tuple[ExperimentInfo, ...],
     seats: dict[tuple[uuid.UUID, str], _Seat],
     deltas: _Deltas,
     conversions: dict[tuple[uuid.UUID, uuid.UUID, str], list[Any]],
@@ -646,7 +650,7 @@ def _apply(
     url = raw_url if isinstance(raw_url, str) else ""
     path = _path(url)
     day = ev.occurred_at.date()
-    for exp in _scope(catalog, ev):
+    for exp in scope:
         seat = seats.get((exp.id, ev.visitor_id))
         if seat is None:  # never exposed: the event is logged but counts for no variant
             continue
