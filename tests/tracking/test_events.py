@@ -173,3 +173,17 @@ def test_exposure_with_a_variant_of_another_experiment_is_rejected(
     bad = exposure(live, "v1") | {"variant_id": str(uuid.uuid4())}
     r = send(client, live.key, [bad])
     assert r.json()["rejected"][0]["reason"] == "unknown experiment or variant"
+
+
+def test_text_that_needs_escaping_is_stored_exactly(client: TestClient, app: Any) -> None:
+    # PostgreSQL receives events by COPY, SQLite by parameters: quotes, backslashes, tabs,
+    # newlines and non-ASCII must come back as sent, in the event and in its data.
+    live = live_experiment(client, app)
+    tricky = 'a"b\\c\nd\te\\N ünï 😀 \\\\t'
+    data = {"q": tricky, "nested": {"list": [tricky, 1.5, True, None]}, tricky: "key"}
+    sent = event("custom_evt", "visitor\\tab", session_id="s\\1", event_data=data)
+    r = send(client, live.key, [sent])
+    assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+    (stored,) = _events(app)
+    assert stored.event_data == data
+    assert stored.visitor_id == "visitor\\tab" and stored.session_id == "s\\1"
