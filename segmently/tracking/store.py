@@ -347,10 +347,11 @@ def _insert_events(
 ) -> list[tuple[ProjectCatalog, CleanEvent]]:
     """Insert the group's events in one statement (the hot path of ingestion).
 
-    Optimistically, nothing is a duplicate: ``INSERT … ON CONFLICT DO NOTHING`` for all rows.
-    If fewer rows were stored than sent, some ids existed (replays, or another process won a
-    race): the caller rolls back and redoes the group with ``look_first``, which reads the
-    stored ids first (one indexed read per chunk) and inserts only the others.
+    Optimistically, nothing is a duplicate: SQLite gets ``INSERT … ON CONFLICT DO NOTHING``
+    for all rows, PostgreSQL a ``COPY``. If some ids existed (replays, or another process won
+    a race) fewer rows are stored, or the COPY fails: the caller rolls back and redoes the
+    group with ``look_first``, which reads the stored ids first (one indexed read per chunk)
+    and inserts only the others. The events come back in arrival order, for the derivations.
     """
     conn = session.connection()
     # Per project, the ids already stored (only when looking first) and those seen in this group.
