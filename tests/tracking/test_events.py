@@ -181,9 +181,10 @@ def test_text_that_needs_escaping_is_stored_exactly(client: TestClient, app: Any
     live = live_experiment(client, app)
     tricky = 'a"b\\c\nd\te\\N ünï 😀 \\\\t'
     data = {"q": tricky, "nested": {"list": [tricky, 1.5, True, None]}, tricky: "key"}
-    sent = event("custom_evt", "visitor\\tab", session_id="s\\1", event_data=data)
+    visitor, session, name = "visitor\\tab\there", "s\\1\nline\rcr", "custom\tevt\\N"
+    sent = event(name, visitor, session_id=session, event_data=data)
     r = send(client, live.key, [sent])
     assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
     (stored,) = _events(app)
     assert stored.event_data == data
-    assert stored.visitor_id == "visitor\\tab" and stored.session_id == "s\\1"
+    assert (stored.visitor_id, stored.session_id, stored.event_name) == (visitor, session, name)
