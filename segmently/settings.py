@@ -66,6 +66,8 @@ class ServerSettings(BaseSettings):
     secure_cookies: bool = False
     # Run the scheduler loop inside each web process (``segmently worker`` runs it alone).
     run_jobs: bool = True
+    # Garbage collector set up for a long-running process (segmently/web/collector.py).
+    tune_gc: bool = True
 
     @field_validator("base_url")
     @classmethod

@@ -104,6 +104,8 @@ def make_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
         "auth__bcrypt_rounds": 10,
         "server__base_url": "http://testserver",
         "server__run_jobs": False,
+        # Freezing the collector's view of a test process would keep earlier tests' objects.
+        "server__tune_gc": False,
     }
     values.update(overrides)
     return load_settings(**values)

@@ -17,6 +17,7 @@ from segmently.experiments.config_cache import ConfigCache
 from segmently.jobs.loop import Scheduler, default_tasks
 from segmently.settings import Settings, load_settings
 from segmently.tracking.lane import IngestionLane
+from segmently.web.collector import tune_for_serving
 from segmently.web.dashboard.rendering import install_page_errors
 from segmently.web.errors import install_error_handlers
 from segmently.web.middleware import SecurityHeadersMiddleware
@@ -31,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.server.tune_gc:
+            tune_for_serving()
         scheduler = None
         if settings.server.run_jobs:
             scheduler = Scheduler(app.state.sessions, default_tasks())
