@@ -213,6 +213,9 @@ def bench_ingest(
     sqlite: Annotated[bool, typer.Option(help="Also measure a fresh SQLite file.")] = True,
     seconds: Annotated[int, typer.Option(help="Seconds per wrk run.")] = 8,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+    rounds: Annotated[
+        int, typer.Option(min=1, max=9, help="Rounds of the three phases; medians are reported.")
+    ] = 1,
 ) -> None:
     """Durable ingestion (wrk) beside its ceilings: raw executemany and a store-nothing twin."""
     from segmently.benchmarks import ingest
@@ -222,6 +225,7 @@ def bench_ingest(
         sqlite=sqlite,
         seconds=seconds,
         workers=workers,
+        rounds=rounds,
         log=lambda msg: err.print(msg),
     )
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
