@@ -48,16 +48,14 @@ class GroupCommitWriter:
         write: Callable[..., None] = write_group,
         max_group: int = MAX_GROUP_WORKS,
         max_pending: int = MAX_PENDING_WORKS,
-        threads: int = 1,
     ) -> None:
         self._sessions = sessions
-        self._threads_wanted = threads
         self._write = write
         self._max_group = max_group
         self._max_pending = max_pending
         self._queue: deque[tuple[Work, Future[Work]]] = deque()
         self._cond = threading.Condition()
-        self._threads: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
         self._closed = False
         self.groups = 0  # transactions committed, for the benchmark's report
         self._last_group = 0
@@ -71,12 +69,11 @@ class GroupCommitWriter:
             if len(self._queue) >= self._max_pending:
                 raise Overloaded("too much work is waiting")
             self._queue.append((work, future))
-            while len(self._threads) < self._threads_wanted:
-                thread = threading.Thread(
+            if self._thread is None:
+                self._thread = threading.Thread(
                     target=self._run, name="segmently-group-commit", daemon=True
                 )
-                thread.start()
-                self._threads.append(thread)
+                self._thread.start()
             self._cond.notify()
         return future
 
@@ -84,8 +81,8 @@ class GroupCommitWriter:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-            threads = list(self._threads)
-        for thread in threads:
+            thread = self._thread
+        if thread is not None:
             thread.join(timeout)
 
     def _take(self) -> list[tuple[Work, Future[Work]]]:
