@@ -29,8 +29,12 @@ class Task:
 
 def default_tasks() -> list[Task]:
     from segmently.analytics.tasks import significance_scan
+    from segmently.tracking.retention import purge_expired_events
 
-    return [Task("significance_scan", 60.0, significance_scan)]
+    return [
+        Task("significance_scan", 60.0, significance_scan),
+        Task("purge_expired_events", 600.0, purge_expired_events),
+    ]
 
 
 class Scheduler:

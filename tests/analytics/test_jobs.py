@@ -30,7 +30,7 @@ def test_the_scheduler_notices_significance_without_anyone_looking(
     for start in range(0, len(events), 500):
         assert send(client, live.key, events[start : start + 500]).status_code == 200
     scheduler = Scheduler(app.state.sessions, default_tasks())
-    assert scheduler.run_due(now=0.0) == ["significance_scan"]
+    assert scheduler.run_due(now=0.0) == ["significance_scan", "purge_expired_events"]
     assert scheduler.run_due(now=1.0) == []  # not due again before its interval
     scheduler.run_due(now=1000.0)
     with app.state.sessions() as s:
