@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,6 +65,7 @@ class Prepared:
     rejected: list[Rejection]
 
 
+@lru_cache(maxsize=4096)  # visitors send many requests from one address
 def truncate_ip(ip: str) -> str | None:
     """The /24 (IPv4) or /48 (IPv6) network of ``ip``: enough for coarse geography, not a person."""
     try:

@@ -338,8 +338,9 @@ _COPY_EVENTS = f"COPY events ({_EVENT_COLUMNS}) FROM STDIN"
 
 
 def _sqlite_time(moment: datetime) -> str:
-    # The text SQLAlchemy's UTCDateTime keeps on SQLite (naive UTC, microseconds).
-    return f"{moment:%Y-%m-%d %H:%M:%S}.{moment.microsecond:06d}"
+    # The text SQLAlchemy's UTCDateTime keeps on SQLite (naive UTC, microseconds); the offset
+    # isoformat adds to an aware time is cut off.
+    return moment.isoformat(" ", "microseconds")[:26]
 
 
 def _insert_events(

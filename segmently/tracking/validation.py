@@ -17,6 +17,7 @@ import uuid
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -278,9 +279,14 @@ def _uuid(raw: dict[str, Any], name: str) -> uuid.UUID | None:
     if not isinstance(value, str) or len(value) > 64:
         raise _Reject(name, "unknown experiment or variant")
     try:
-        return uuid.UUID(value)
+        return _parse_uuid(value)
     except ValueError:
         raise _Reject(name, "unknown experiment or variant") from None
+
+
+@lru_cache(maxsize=1024)  # a site's events name a handful of experiments and variants
+def _parse_uuid(value: str) -> uuid.UUID:
+    return uuid.UUID(value)
 
 
 def parse_timestamp(value: Any, now: datetime) -> datetime:

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import Receive, Scope, Send
 
 from segmently.auth.passwords import DummyHash
 from segmently.auth.throttle import LoginThrottle
@@ -24,6 +25,19 @@ from segmently.web.middleware import SecurityHeadersMiddleware
 from segmently.web.openapi import install_openapi
 
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+class SegmentlyApp(FastAPI):
+    """FastAPI, with the ingestion lane asked before the middleware stack (see ``lane``)."""
+
+    lane = IngestionLane()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["app"] = self  # as Starlette sets it: the handlers read ``request.app``
+            if await self.lane.serve(scope, receive, send):
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             scheduler.stop()
         engine.dispose()
 
-    app = FastAPI(
+    app = SegmentlyApp(
         title="Segmently",
         version="0.1.0",
         summary="Self-hostable A/B testing: assignment, tracking and honest statistics.",
@@ -66,7 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_page_errors(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(IngestionLane)  # added last: outermost, before gzip and headers
 
     from segmently.analytics.router import router as analytics_router
     from segmently.auth.router import router as auth_router

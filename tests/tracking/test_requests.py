@@ -135,3 +135,24 @@ def test_other_methods_and_paths_next_to_ingestion_reach_the_app(
     r = client.post("/api/v1/_bench/events/batch", headers=live.headers, json={"events": []})
     assert r.status_code == 404  # the benchmark's twin exists only when switched on
     assert _count(app) == 0
+
+
+def test_an_unexpected_failure_answers_json_500_with_cors_and_stores_nothing(
+    client: TestClient, app: Any, monkeypatch: Any
+) -> None:
+    from segmently.tracking import service
+
+    live = live_experiment(client, app)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(service, "prepare_events", broken)
+    r = send(client, live.key, [exposure(live, "v")], headers={"Origin": "https://shop.example"})
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error"
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "a bug" not in r.text
+    assert _count(app) == 0
+    monkeypatch.undo()
+    assert send(client, live.key, [exposure(live, "v")]).status_code == 200
