@@ -55,8 +55,8 @@ class Recorder:
 
 
 class EventTap:
-    """ASGI middleware in front of ingestion: records accepted batches; plays an outage (503)
-    while ``recorder.down``."""
+    """An ASGI wrapper in front of the app (and so of ingestion): records accepted batches;
+    plays an outage (503) while ``recorder.down``."""
 
     def __init__(self, app: ASGIApp, recorder: Recorder) -> None:
         self.app = app
@@ -217,8 +217,8 @@ def site(db_url: str, tmp_path: Path) -> Iterator[SnippetSite]:
     recorder = Recorder()
     shared: dict[str, Any] = {"key": ""}
     app.include_router(_pages_router(shared))
-    app.add_middleware(EventTap, recorder=recorder)
-    server = LiveServer(app)
+    # In front of the whole app: ingestion is answered before the app's middleware stack.
+    server = LiveServer(EventTap(app, recorder=recorder))
     server.port = port
     server.url = f"http://127.0.0.1:{port}"
     server.server.config.port = port
