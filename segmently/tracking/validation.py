@@ -345,7 +345,7 @@ def check_event(
         visitor = _string(raw, "visitor_id", max_len=128, required=True)
         session = _string(raw, "session_id", max_len=128)
         device = raw.get("device_type")
-        if device is not None and device not in DEVICE_TYPES:
+        if device is not None and (not isinstance(device, str) or device not in DEVICE_TYPES):
             raise _Reject("device_type", "device_type must be desktop, tablet or mobile")
         data = raw.get("event_data")
         if data is None:

@@ -63,6 +63,8 @@ def test_hostile_values_are_rejected_one_by_one(client: TestClient, app: Any) ->
         '{"event_name": "x\\udc00", "visitor_id": "v"}',
         ev(event_data={"value": -5}),
         ev(timestamp="yesterday"),
+        ev(device_type=["desktop"]),  # not a string: rejected, not a 500 (found by test_fuzz)
+        ev(device_type={"kind": "mobile"}),
     ]
     r = _raw_batch(client, live.key, raw)
     assert r.status_code == 200, r.text
@@ -83,6 +85,7 @@ def test_hostile_values_are_rejected_one_by_one(client: TestClient, app: Any) ->
     assert all(reasons[i] == "unknown experiment or variant" for i in (14, 15, 16))
     assert "future" in reasons[17] and "retention" in reasons[18]
     assert rejected[19]["field"] == "event_id"
+    assert rejected[len(raw) - 1]["field"] == rejected[len(raw) - 2]["field"] == "device_type"
     stored = _events(app)
     assert [e.event_name for e in stored] == ["ok"]
 
