@@ -5,35 +5,15 @@ the experiment the events name still compute — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import gzip
-import json
 from typing import Any
 
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.hostile import encode, hostile_text, numbers, values
 from tests.tracking.factories import Live, live_experiment
 
-# Text with what hurts: control characters, NUL, lone surrogates (sent escaped, as JSON allows),
-# right-to-left marks, emoji, very long runs.
-hostile_text = st.one_of(
-    st.text(max_size=40),
-    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=5),
-    st.sampled_from(["\x00", "\ud800", "a\udfffb", "\u202e", "😀" * 3, "", " ", "x" * 5000]),
-)
-numbers = st.one_of(
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from([0, -1, 1e308, -1e-308, 2**53 + 1]),
-)
-scalars = st.one_of(st.none(), st.booleans(), numbers, hostile_text)
-values = st.recursive(
-    scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(hostile_text, inner, max_size=4)
-    ),
-    max_leaves=12,
-)
 NAMES = ["page_view", "page_exit", "conversion", "purchase", "add_to_cart", "click"]
 DATA_KEYS = ["url", "value", "duration_ms", "interacted", "goal_id", "selector"]
 
@@ -71,12 +51,6 @@ def events(draw: Any, live: Live) -> Any:
     return event
 
 
-def _encode(body: Any) -> bytes:
-    # ensure_ascii keeps lone surrogates as \ud800 escapes; NaN and Infinity, which the floats
-    # above draw, are written as such (they are not JSON).
-    return json.dumps(body, ensure_ascii=True).encode()
-
-
 def test_hostile_batches_get_4xx_or_add_up_and_results_still_compute(
     client: TestClient, app: Any
 ) -> None:
@@ -92,12 +66,12 @@ def test_hostile_batches_get_4xx_or_add_up_and_results_still_compute(
     @given(batch=st.lists(events(live), max_size=6), track=st.booleans())
     def check(batch: list[Any], track: bool) -> None:
         if track and batch:
-            r = client.post("/api/v1/events/track", content=_encode(batch[0]), headers=headers)
+            r = client.post("/api/v1/events/track", content=encode(batch[0]), headers=headers)
             assert r.status_code in (200, 400, 422), r.text
             if r.status_code == 200:
                 assert r.json()["accepted"] + r.json()["duplicates"] == 1
             return
-        body = _encode({"events": batch})
+        body = encode({"events": batch})
         r = client.post("/api/v1/events/batch", content=body, headers=headers)
         assert r.status_code in (200, 400, 413), r.text
         if r.status_code == 200:
@@ -134,7 +108,7 @@ def test_hostile_assign_bodies_get_4xx_or_a_variant(client: TestClient, app: Any
         ),
     )
     def check(visitor: Any, targeting: Any) -> None:
-        body = _encode({"visitor_id": visitor, "targeting_data": targeting})
+        body = encode({"visitor_id": visitor, "targeting_data": targeting})
         r = client.post(f"/api/v1/experiments/{slug}/assign", content=body, headers=headers)
         assert r.status_code in (200, 400, 422), r.text
         if r.status_code == 200:
@@ -159,7 +133,7 @@ def test_hostile_bytes_and_headers_get_4xx(client: TestClient, app: Any) -> None
     @given(
         raw=st.one_of(
             st.binary(max_size=300),
-            values.map(lambda v: _encode({"events": v})),
+            values.map(lambda v: encode({"events": v})),
             st.binary(max_size=300).map(gzip.compress),
         ),
         content_type=st.sampled_from(
