@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -108,7 +109,8 @@ def update_project(
         merged = dict(SETTING_DEFAULTS) | dict(project.settings or {})
         for key, value in settings.items():
             if key not in SETTING_DEFAULTS:
-                raise InvalidInput(f"Unknown project setting {key!r}.", field=f"settings.{key}")
+                shown = key if len(key) <= 60 else key[:60] + "…"
+                raise InvalidInput(f"Unknown project setting {shown!r}.", field=f"settings.{shown}")
             merged[key] = _check_setting(key, value)
         project.settings = merged
     session.flush()
@@ -131,6 +133,11 @@ def _check_setting(key: str, value: Any) -> Any:
         if not isinstance(item, str) or not item.strip() or len(item) > 500:
             raise InvalidInput(
                 "Each conversion URL must be a non-empty text of at most 500 characters.",
+                field="settings.conversion_urls",
+            )
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in item):
+            raise InvalidInput(
+                "A conversion URL must not contain control characters.",
                 field="settings.conversion_urls",
             )
         out.append(item.strip())

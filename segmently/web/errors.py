@@ -52,7 +52,15 @@ HTTP_CODES = {
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "field": field}}
+    return {"error": {"code": code, "message": _writable(message), "field": _writable(field)}}
+
+
+def _writable(text: str | None) -> str | None:
+    # A message may quote the input; a lone surrogate in it (valid in JSON's \ud800, not in
+    # UTF-8) would make the answer itself fail. It is shown escaped instead.
+    if text is None or text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def status_for(exc: DomainError) -> int:

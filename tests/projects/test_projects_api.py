@@ -195,3 +195,25 @@ def test_missing_auth_is_401_with_the_error_shape(client: TestClient) -> None:
     assert r.json() == {
         "error": {"code": "not_authenticated", "message": "Sign in to continue.", "field": None}
     }
+
+
+def test_settings_quoting_lone_surrogates_or_control_characters_get_422(
+    client: TestClient,
+) -> None:
+    # Found by tests/web/test_fuzz_api.py: the error message quoted the key (and the stored list
+    # could not be written back), so both answers were 500s.
+    user = signup(client)
+    p = create_project(client, user["headers"])
+    headers = user["headers"] | {"Content-Type": "application/json"}
+    url = f"/api/v1/projects/{p['id']}"
+    for body in (
+        b'{"settings": {"\\ud800": 1}}',
+        b'{"settings": {"conversion_urls": ["/thanks\\udfff"]}}',
+        b'{"settings": {"conversion_urls": ["/thanks\\u0007"]}}',
+    ):
+        r = client.patch(url, content=body, headers=headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["field"].startswith("settings")
+    r = client.patch(url, content=b'{"settings": {"\\ud800": 1}}', headers=headers)
+    assert "\\ud800" in r.json()["error"]["message"]  # quoted, escaped
+    assert client.get(url, headers=user["headers"]).json()["settings"]["conversion_urls"] == []
