@@ -29,14 +29,74 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-PATHS = _paths(BASE_CONFIG)
+# Every part of a configuration filled in, so that each inner value gets its turn.
+FULL: dict[str, Any] = copy.deepcopy(BASE_CONFIG) | {
+    "variants": [
+        {"key": "control", "name": "Control", "weight": 34, "changes": []},
+        {
+            "key": "variant_a",
+            "name": "Everything",
+            "weight": 33,
+            "changes": [
+                {"type": "css", "selector": "#cta", "value": "color: red"},
+                {"type": "css", "value": "body { margin: 0 }"},
+                {"type": "text", "selector": "h1", "value": "Hello"},
+                {"type": "html", "selector": "#box", "value": "<b>Hi</b>"},
+                {"type": "attribute", "selector": "a", "attribute": "href", "value": "/x"},
+                {"type": "hide", "selector": ".banner"},
+                {"type": "remove", "selector": ".ad"},
+                {"type": "js", "value": "document.title = 'x'"},
+            ],
+        },
+        {"key": "variant_b", "name": "B", "weight": 33, "changes": []},
+    ],
+    "targeting": {
+        "url_rules": [
+            {"type": "contains", "value": "/pricing"},
+            {"type": "exact", "value": "https://example.com/"},
+            {"type": "regex", "value": "^/p/[0-9]+$"},
+        ],
+        "device": "mobile",
+        "countries": ["US", "DE"],
+        "attributes": [
+            {"name": "plan", "op": "equals", "value": "pro"},
+            {"name": "age", "op": "greater", "value": 30},
+            {"name": "tier", "op": "in", "value": ["a", "b"]},
+            {"name": "beta", "op": "exists"},
+        ],
+    },
+    "goals": [
+        {"name": "Sign up", "kind": "click", "selector": "#cta", "primary": True},
+        {"name": "Thanks", "kind": "page_view", "url": "/thank-you"},
+        {"name": "Purchase", "kind": "custom_event", "event_name": "purchase"},
+        {"name": "Form", "kind": "form_submit", "selector": "form"},
+    ],
+    "funnel_steps": [
+        {"label": "Home", "url": "/"},
+        {"label": "Cart", "url": "/cart", "event_name": "add_to_cart"},
+    ],
+    "schedule": {
+        "start_at": "2027-01-01T00:00:00Z",
+        "end_at": "2027-02-01T00:00:00Z",
+        "auto_pause_at_significance": True,
+    },
+    "cross_domains": ["shop.example.com"],
+    "integrations": {
+        "ga4_measurement_id": "G-ABC1234",
+        "mixpanel_token": "abcdef0123456789abcd",
+        "slack_webhook_url": "https://hooks.slack.com/services/T0/B0/x",
+        "webhook_url": "https://example.com/hook",
+        "webhook_events": ["experiment.started"],
+    },
+}
+PATHS = [(False, path) for path in _paths(BASE_CONFIG)] + [(True, path) for path in _paths(FULL)]
 
 
 _names = itertools.count()
 
 
-def _mutate(path: tuple[Any, ...], replacement: Any, drop: bool) -> dict[str, Any]:
-    body = copy.deepcopy(BASE_CONFIG)
+def _mutate(full: bool, path: tuple[Any, ...], replacement: Any, drop: bool) -> dict[str, Any]:
+    body = copy.deepcopy(FULL if full else BASE_CONFIG)
     body["name"] = f"Experiment {next(_names)}"  # names are unique in a project
     parent: Any = body
     for step in path[:-1]:
@@ -62,9 +122,9 @@ def test_hostile_configurations_get_4xx_or_work_end_to_end(client: TestClient, a
         suppress_health_check=list(HealthCheck),
         derandomize=True,
     )
-    @given(path=st.sampled_from(PATHS), replacement=values, drop=st.booleans())
-    def check(path: tuple[Any, ...], replacement: Any, drop: bool) -> None:
-        body = encode(_mutate(path, replacement, drop))
+    @given(where=st.sampled_from(PATHS), replacement=values, drop=st.booleans())
+    def check(where: tuple[bool, tuple[Any, ...]], replacement: Any, drop: bool) -> None:
+        body = encode(_mutate(*where, replacement, drop))
         r = client.post(
             f"/api/v1/projects/{project['id']}/experiments", content=body, headers=json_headers
         )
