@@ -145,3 +145,45 @@ def test_hostile_configurations_get_4xx_or_work_end_to_end(client: TestClient, a
             assert act(client, headers, experiment["id"], action).status_code < 500
 
     check()
+
+
+def test_hostile_management_api_calls_get_4xx_or_work(client: TestClient, app: Any) -> None:
+    user = signup(client)
+    set_tier(app, str(user["user"]["organization"]["id"]), "enterprise")
+    project = create_project(client, user["headers"])
+    r = client.post(
+        "/api/v1/organization/management-keys", json={"name": "CI"}, headers=user["headers"]
+    )
+    assert r.status_code == 201, r.text
+    headers = {"Authorization": f"Bearer {r.json()['key']}", "Content-Type": "application/json"}
+    base = "/api/v1/manage/experiments"
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
+    @given(
+        where=st.sampled_from(PATHS),
+        replacement=values,
+        drop=st.booleans(),
+        status=st.one_of(st.sampled_from(["active", "paused", "archived", "live"]), values),
+        traffic=st.one_of(st.integers(-5, 105), values),
+    )
+    def check(
+        where: tuple[bool, tuple[Any, ...]], replacement: Any, drop: bool, status: Any, traffic: Any
+    ) -> None:
+        body = _mutate(*where, replacement, drop) | {"project_id": project["id"]}
+        r = client.post(base, content=encode(body), headers=headers)
+        assert r.status_code in (201, 400, 403, 404, 409, 422), r.text
+        if r.status_code != 201:
+            return
+        url = f"{base}/{r.json()['id']}"
+        patch = {"status": status, "traffic_percentage": traffic}
+        r = client.patch(url, content=encode(patch), headers=headers)
+        assert r.status_code in (200, 400, 409, 422), r.text
+        assert client.get(f"{url}/results", headers=headers).status_code == 200
+        assert client.delete(url, headers=headers).status_code in (204, 409)
+
+    check()
