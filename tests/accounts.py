@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -33,3 +34,20 @@ def create_project(client: TestClient, headers: dict[str, str], **fields: Any) -
     assert resp.status_code == 201, resp.text
     result: dict[str, Any] = resp.json()
     return result
+
+
+def form_csrf(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token a dashboard page puts in its forms (the cookie is set by the same GET)."""
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+def dashboard_login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    """Log in through the dashboard's form: the client then holds the session cookie."""
+    return client.post(
+        "/login",
+        data={"csrf_token": form_csrf(client), "email": email, "password": password},
+        follow_redirects=False,
+    )

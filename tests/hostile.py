@@ -5,7 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+
+def examples(n: int) -> settings:
+    """Hypothesis settings of these tests: ``n`` examples, the same ones on every run (CI stays
+    repeatable; raise ``n`` and drop ``derandomize`` by hand to hunt), no deadline (a request to
+    the app is slow next to a pure function)."""
+    return settings(
+        max_examples=n, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+    )
+
 
 # Text with what hurts: control characters, NUL, lone surrogates (sent escaped, as JSON allows),
 # right-to-left marks, emoji, very long runs.

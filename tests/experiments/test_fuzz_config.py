@@ -9,12 +9,12 @@ import itertools
 from typing import Any
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.accounts import create_project, signup
 from tests.experiments.factories import BASE_CONFIG, act, set_tier
-from tests.hostile import encode, values
+from tests.hostile import encode, examples, values
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -116,12 +116,7 @@ def test_hostile_configurations_get_4xx_or_work_end_to_end(client: TestClient, a
     key = project["api_key"]
     json_headers = headers | {"Content-Type": "application/json"}
 
-    @settings(
-        max_examples=60,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-    )
+    @examples(60)
     @given(where=st.sampled_from(PATHS), replacement=values, drop=st.booleans())
     def check(where: tuple[bool, tuple[Any, ...]], replacement: Any, drop: bool) -> None:
         body = encode(_mutate(*where, replacement, drop))
@@ -158,12 +153,7 @@ def test_hostile_management_api_calls_get_4xx_or_work(client: TestClient, app: A
     headers = {"Authorization": f"Bearer {r.json()['key']}", "Content-Type": "application/json"}
     base = "/api/v1/manage/experiments"
 
-    @settings(
-        max_examples=40,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-    )
+    @examples(40)
     @given(
         where=st.sampled_from(PATHS),
         replacement=values,

@@ -8,10 +8,10 @@ import gzip
 from typing import Any
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.hostile import encode, hostile_text, numbers, values
+from tests.hostile import encode, examples, hostile_text, numbers, values
 from tests.tracking.factories import Live, live_experiment
 
 NAMES = ["page_view", "page_exit", "conversion", "purchase", "add_to_cart", "click"]
@@ -57,12 +57,7 @@ def test_hostile_batches_get_4xx_or_add_up_and_results_still_compute(
     live = live_experiment(client, app)
     headers = {"X-API-Key": live.key, "Content-Type": "application/json"}
 
-    @settings(
-        max_examples=60,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-    )
+    @examples(60)
     @given(batch=st.lists(events(live), max_size=6), track=st.booleans())
     def check(batch: list[Any], track: bool) -> None:
         if track and batch:
@@ -92,12 +87,7 @@ def test_hostile_assign_bodies_get_4xx_or_a_variant(client: TestClient, app: Any
     headers = {"X-API-Key": live.key, "Content-Type": "application/json"}
     slug = live.experiment["slug"]
 
-    @settings(
-        max_examples=40,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-    )
+    @examples(40)
     @given(
         visitor=st.one_of(st.sampled_from(["v1", "v2"]), values),
         targeting=st.one_of(
@@ -124,12 +114,7 @@ def test_hostile_assign_bodies_get_4xx_or_a_variant(client: TestClient, app: Any
 def test_hostile_bytes_and_headers_get_4xx(client: TestClient, app: Any) -> None:
     live = live_experiment(client, app)
 
-    @settings(
-        max_examples=60,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-    )
+    @examples(60)
     @given(
         raw=st.one_of(
             st.binary(max_size=300),

@@ -6,18 +6,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from segmently.db.models import Project, User
-from tests.accounts import PASSWORD, create_project, signup
-
-
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, page.text
-    return match.group(1)
+from tests.accounts import PASSWORD, create_project, form_csrf, signup
 
 
 def _dashboard_signup(client: TestClient, **fields: str) -> None:
-    token = _csrf(client, "/signup")
+    token = form_csrf(client, "/signup")
     body = {
         "csrf_token": token,
         "name": "Ada Lovelace",
@@ -42,7 +35,7 @@ def test_signup_sets_httponly_cookie_and_shows_layout(client: TestClient) -> Non
 
 
 def test_session_cookie_flags(client: TestClient) -> None:
-    token = _csrf(client, "/signup")
+    token = form_csrf(client, "/signup")
     r = client.post(
         "/signup",
         data={
@@ -102,7 +95,7 @@ def test_cookie_authenticated_json_write_needs_csrf(client: TestClient, app) -> 
 
 
 def test_signup_form_shows_inline_errors_and_keeps_input(client: TestClient) -> None:
-    token = _csrf(client, "/signup")
+    token = form_csrf(client, "/signup")
     r = client.post(
         "/signup",
         data={
@@ -121,7 +114,7 @@ def test_signup_form_shows_inline_errors_and_keeps_input(client: TestClient) -> 
 
 def test_login_wrong_password_inline_error(client: TestClient) -> None:
     signup(client, email="x@example.com")
-    token = _csrf(client)
+    token = form_csrf(client)
     r = client.post(
         "/login", data={"csrf_token": token, "email": "x@example.com", "password": "wrong-pass"}
     )

@@ -11,19 +11,12 @@ from sqlalchemy import func, select
 
 from segmently.db.models import Experiment, ManagementKey
 from segmently.web.dashboard.experiments import preview_url
-from tests.accounts import create_project, signup
+from tests.accounts import create_project, form_csrf, signup
 from tests.experiments.factories import act, create, set_tier
 
 
 def _login(client: TestClient, user: dict[str, Any]) -> None:
     client.cookies.set("seg_session", user["token"])
-
-
-def _csrf(client: TestClient, path: str) -> str:
-    page = client.get(path)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, page.text
-    return match.group(1)
 
 
 @pytest.fixture
@@ -96,7 +89,7 @@ def test_quick_action_form_moves_the_experiment(
 ) -> None:
     pid = owner["project"]["id"]
     e = create(client, owner["headers"], pid)
-    token = _csrf(client, f"/projects/{pid}")
+    token = form_csrf(client, f"/projects/{pid}")
     r = client.post(
         f"/experiments/{e['id']}/transition",
         data={"csrf_token": token, "action": "start", "next": f"/projects/{pid}"},
@@ -178,7 +171,7 @@ def test_preview_url_joins_query_strings() -> None:
 
 def test_delete_needs_the_typed_slug(client: TestClient, owner: dict[str, Any], app: Any) -> None:
     e = create(client, owner["headers"], owner["project"]["id"])
-    token = _csrf(client, f"/experiments/{e['id']}")
+    token = form_csrf(client, f"/experiments/{e['id']}")
     r = client.post(f"/experiments/{e['id']}/delete", data={"csrf_token": token, "confirm": "nope"})
     assert r.status_code == 422 and "Type the experiment" in r.text
     r = client.post(
@@ -207,7 +200,7 @@ def test_csrf_is_required_for_every_write(
     # The wizard's JSON writes with the session cookie need the header too.
     body = {"name": "Via cookie"}
     assert client.post(f"/api/v1/projects/{pid}/experiments", json=body).status_code == 403
-    token = _csrf(client, f"/projects/{pid}")
+    token = form_csrf(client, f"/projects/{pid}")
     r = client.post(
         f"/api/v1/projects/{pid}/experiments", json=body, headers={"X-CSRF-Token": token}
     )
@@ -223,7 +216,7 @@ def test_another_organizations_experiment_pages_are_404(
     e = create(client, owner["headers"], owner["project"]["id"])
     intruder = signup(client)
     _login(client, intruder)
-    token = _csrf(client, "/projects")
+    token = form_csrf(client, "/projects")
     for path in (f"/experiments/{e['id']}", f"/experiments/{e['id']}/edit"):
         assert client.get(path).status_code == 404
     assert client.get(f"/projects/{owner['project']['id']}/experiments/new").status_code == 404
@@ -245,7 +238,7 @@ def test_another_organizations_experiment_pages_are_404(
 def test_management_keys_page(client: TestClient, owner: dict[str, Any], app: Any) -> None:
     page = client.get("/settings")
     assert page.status_code == 200 and "No keys yet" in page.text
-    token = _csrf(client, "/settings")
+    token = form_csrf(client, "/settings")
     r = client.post(
         "/settings/management-keys",
         data={"csrf_token": token, "name": "CI"},
@@ -283,7 +276,7 @@ def test_management_keys_need_enterprise_and_the_owner(client: TestClient, app: 
     _login(client, user)
     page = client.get("/settings")
     assert "needs the Enterprise plan" in page.text and "Create key" not in page.text
-    token = _csrf(client, "/settings")
+    token = form_csrf(client, "/settings")
     r = client.post("/settings/management-keys", data={"csrf_token": token, "name": "CI"})
     assert r.status_code == 402 and "Copy your new key" not in r.text
     with app.state.sessions() as s:

@@ -8,18 +8,15 @@ import itertools
 from typing import Any
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.accounts import PASSWORD, create_project, signup
 from tests.experiments.factories import set_tier
-from tests.hostile import encode, hostile_text, values
+from tests.hostile import encode, examples, hostile_text, values
 
 _n = itertools.count()
 FIELD_VALUES = st.one_of(hostile_text, values)
-RULES = settings(
-    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
-)
 
 
 def _post(client: TestClient, method: str, url: str, body: Any, headers: dict[str, str]) -> Any:
@@ -31,7 +28,7 @@ def _post(client: TestClient, method: str, url: str, body: Any, headers: dict[st
 def test_hostile_signups_and_profiles(client: TestClient, app: Any) -> None:
     user = signup(client)
 
-    @RULES
+    @examples(40)
     @given(
         field=st.sampled_from(["name", "email", "organization_name", "password"]),
         value=FIELD_VALUES,
@@ -63,7 +60,7 @@ def test_hostile_project_fields_and_settings(client: TestClient, app: Any) -> No
     project = create_project(client, headers)
     url = f"/api/v1/projects/{project['id']}"
 
-    @RULES
+    @examples(40)
     @given(
         field=st.sampled_from(["name", "base_url", "settings"]),
         value=st.one_of(

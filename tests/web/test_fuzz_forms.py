@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import quote_from_bytes
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.accounts import PASSWORD
+from tests.accounts import PASSWORD, form_csrf
 from tests.experiments.factories import set_tier
-from tests.hostile import hostile_text
+from tests.hostile import examples, hostile_text
 
 # Form values arrive percent-encoded: besides text, any bytes (invalid UTF-8, encoded surrogates).
 form_values = st.one_of(
@@ -35,12 +34,6 @@ ANONYMOUS = {
 }
 
 
-def _csrf(client: TestClient, path: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert match
-    return match.group(1)
-
-
 def _post_form(
     client: TestClient, url: str, token: str, fields: list[str], values: list[bytes]
 ) -> Any:
@@ -56,7 +49,7 @@ def _post_form(
 
 
 def test_hostile_form_values_get_inline_errors_or_redirects(client: TestClient, app: Any) -> None:
-    token = _csrf(client, "/signup")
+    token = form_csrf(client, "/signup")
     r = client.post(
         "/signup",
         data={
@@ -71,14 +64,12 @@ def test_hostile_form_values_get_inline_errors_or_redirects(client: TestClient, 
     assert r.status_code == 303, r.text
     me = client.get("/api/v1/me").json()
     set_tier(app, str(me["organization"]["id"]), "enterprise")
-    token = _csrf(client, "/projects")
+    token = form_csrf(client, "/projects")
     r = client.post("/projects", data={"csrf_token": token, "name": "Shop"}, follow_redirects=False)
     assert r.status_code == 303, r.text
     project = r.headers["location"].rsplit("/", 1)[-1]
 
-    @settings(
-        max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
-    )
+    @examples(60)
     @given(
         path=st.sampled_from(sorted(FORMS)),
         values=st.lists(form_values, min_size=4, max_size=4),
@@ -95,16 +86,14 @@ def test_hostile_form_values_get_inline_errors_or_redirects(client: TestClient, 
 
 
 def test_hostile_signup_and_login_forms_get_inline_errors(client: TestClient, app: Any) -> None:
-    @settings(
-        max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
-    )
+    @examples(40)
     @given(
         path=st.sampled_from(sorted(ANONYMOUS)),
         values=st.lists(form_values, min_size=4, max_size=4),
     )
     def check(path: str, values: list[bytes]) -> None:
         client.cookies.clear()  # stay anonymous (a lucky signup would log in)
-        fresh = _csrf(client, "/signup")
+        fresh = form_csrf(client, "/signup")
         r = _post_form(client, path, fresh, ANONYMOUS[path], values)
         assert r.status_code in (200, 303, 400, 401, 409, 413, 422, 429), r.text[:500]
 

@@ -3,12 +3,11 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.accounts import PASSWORD, create_project, signup
+from tests.accounts import create_project, dashboard_login, signup
 from tests.experiments.factories import create, set_tier
 
 HOSTILE = [
@@ -32,13 +31,7 @@ def test_hostile_ids_and_query_values_never_get_5xx(client: TestClient, app: Any
     set_tier(app, str(user["user"]["organization"]["id"]), "enterprise")
     project = create_project(client, user["headers"])
     experiment = create(client, user["headers"], project["id"])
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert token
-    client.post(
-        "/login",
-        data={"csrf_token": token.group(1), "email": user["user"]["email"], "password": PASSWORD},
-        follow_redirects=False,
-    )
+    dashboard_login(client, user["user"]["email"])
     assert client.get("/projects", follow_redirects=False).status_code == 200  # logged in
     eid, key = experiment["id"], project["api_key"]
     paths = [
