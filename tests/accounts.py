@@ -44,6 +44,18 @@ def form_csrf(client: TestClient, path: str = "/login") -> str:
     return match.group(1)
 
 
+def dashboard_signup(client: TestClient, **fields: str) -> Any:
+    """Sign up through the dashboard's form (defaults for every field but those given)."""
+    body = {
+        "csrf_token": form_csrf(client, "/signup"),
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "organization_name": "Analytical Engines",
+        "password": PASSWORD,
+    } | fields
+    return client.post("/signup", data=body, follow_redirects=False)
+
+
 def dashboard_login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     """Log in through the dashboard's form: the client then holds the session cookie."""
     return client.post(

@@ -6,19 +6,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from segmently.db.models import Project, User
-from tests.accounts import PASSWORD, create_project, form_csrf, signup
+from tests.accounts import PASSWORD, create_project, dashboard_signup, form_csrf, signup
 
 
 def _dashboard_signup(client: TestClient, **fields: str) -> None:
-    token = form_csrf(client, "/signup")
-    body = {
-        "csrf_token": token,
-        "name": "Ada Lovelace",
-        "email": "ada@example.com",
-        "organization_name": "Analytical Engines",
-        "password": PASSWORD,
-    } | fields
-    r = client.post("/signup", data=body, follow_redirects=False)
+    r = dashboard_signup(client, **fields)
     assert r.status_code == 303, r.text
     assert r.headers["location"].startswith("/projects")
 
@@ -95,17 +87,7 @@ def test_cookie_authenticated_json_write_needs_csrf(client: TestClient, app) -> 
 
 
 def test_signup_form_shows_inline_errors_and_keeps_input(client: TestClient) -> None:
-    token = form_csrf(client, "/signup")
-    r = client.post(
-        "/signup",
-        data={
-            "csrf_token": token,
-            "name": "Ada",
-            "email": "ada@example.com",
-            "organization_name": "Org",
-            "password": "short",
-        },
-    )
+    r = dashboard_signup(client, name="Ada", organization_name="Org", password="short")
     assert r.status_code == 422
     assert "at least 8 characters" in r.text
     assert 'value="ada@example.com"' in r.text

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.accounts import PASSWORD, form_csrf
+from tests.accounts import dashboard_signup, form_csrf
 from tests.experiments.factories import set_tier
 from tests.hostile import examples, hostile_text
 
@@ -49,18 +49,7 @@ def _post_form(
 
 
 def test_hostile_form_values_get_inline_errors_or_redirects(client: TestClient, app: Any) -> None:
-    token = form_csrf(client, "/signup")
-    r = client.post(
-        "/signup",
-        data={
-            "csrf_token": token,
-            "name": "Ada",
-            "email": "ada@example.com",
-            "organization_name": "Engines",
-            "password": PASSWORD,
-        },
-        follow_redirects=False,
-    )
+    r = dashboard_signup(client, name="Ada", organization_name="Engines")
     assert r.status_code == 303, r.text
     me = client.get("/api/v1/me").json()
     set_tier(app, str(me["organization"]["id"]), "enterprise")
