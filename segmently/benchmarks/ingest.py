@@ -40,6 +40,7 @@ from segmently.benchmarks.scratch import scratch_database
 from segmently.db.engine import make_engine, make_session_factory, transaction
 from segmently.db.migrate import upgrade
 from segmently.db.models import Event
+from segmently.tracking.store import sqlite_time
 
 BATCH = 100
 RAW_ROWS = 50_000
@@ -151,7 +152,7 @@ _RAW_COLUMNS = (
 def _raw_rows(target: Target, n: int, sqlite: bool) -> list[tuple[Any, ...]]:
     """The event rows as the driver takes them (SQLite keeps UUIDs and times as text)."""
     now = datetime.now(UTC)
-    at: Any = f"{now:%Y-%m-%d %H:%M:%S}.{now.microsecond:06d}" if sqlite else now
+    at: Any = sqlite_time(now) if sqlite else now
     project: Any = target.project_id.hex if sqlite else target.project_id
     exp: Any = uuid.UUID(target.experiment_id)
     exp = exp.hex if sqlite else exp

@@ -10,6 +10,11 @@ from email_validator import EmailNotValidError, validate_email
 from segmently.errors import InvalidInput
 
 
+def has_control_characters(value: str) -> bool:
+    """Control characters or lone surrogates (which no stored text or JSON answer can hold)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+
+
 def clean_name(value: str, *, field: str, label: str, max_len: int = 100) -> str:
     """Trimmed, non-empty, at most ``max_len`` characters, no control characters."""
     value = (value or "").strip()
@@ -19,7 +24,7 @@ def clean_name(value: str, *, field: str, label: str, max_len: int = 100) -> str
         raise InvalidInput(
             f"{label} must be at most {max_len} characters (it has {len(value)}).", field=field
         )
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+    if has_control_characters(value):
         raise InvalidInput(f"{label} must not contain control characters.", field=field)
     return value
 

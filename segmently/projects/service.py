@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from segmently.errors import InvalidInput, NotFound, PlanLimit
 from segmently.experiments import compiler
 from segmently.kit import secrets as tokens
 from segmently.kit.clock import utcnow
-from segmently.kit.text import clean_http_url, clean_name
+from segmently.kit.text import clean_http_url, clean_name, has_control_characters
 from segmently.orgs import service as orgs
 
 API_KEY_PREFIX = "seg_live_"
@@ -135,7 +134,7 @@ def _check_setting(key: str, value: Any) -> Any:
                 "Each conversion URL must be a non-empty text of at most 500 characters.",
                 field="settings.conversion_urls",
             )
-        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in item):
+        if has_control_characters(item):
             raise InvalidInput(
                 "A conversion URL must not contain control characters.",
                 field="settings.conversion_urls",

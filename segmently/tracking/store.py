@@ -180,7 +180,7 @@ def _sqlite_value(value: Any) -> Any:
 
 _SQLITE_TEXT: dict[type, Callable[[Any], str]] = {
     uuid.UUID: lambda value: value.hex,
-    datetime: lambda value: _sqlite_time(value),
+    datetime: lambda value: sqlite_time(value),
     date: date.isoformat,
 }
 
@@ -337,7 +337,8 @@ _INSERT_EVENTS_SQLITE = (
 _COPY_EVENTS = f"COPY events ({_EVENT_COLUMNS}) FROM STDIN"
 
 
-def _sqlite_time(moment: datetime) -> str:
+def sqlite_time(moment: datetime) -> str:
+    """A time as SQLite keeps it here."""
     # The text SQLAlchemy's UTCDateTime keeps on SQLite (naive UTC, microseconds); the offset
     # isoformat adds to an aware time is cut off.
     return moment.isoformat(" ", "microseconds")[:26]
@@ -410,11 +411,11 @@ def _events_sqlite(session: Session, chosen: list[tuple[EventWork, CleanEvent]])
             current, pid, received = (
                 work,
                 work.catalog.project_id.hex,
-                _sqlite_time(work.received_at),
+                sqlite_time(work.received_at),
             )
         occurred = times.get(ev.occurred_at)
         if occurred is None:
-            occurred = times[ev.occurred_at] = _sqlite_time(ev.occurred_at)
+            occurred = times[ev.occurred_at] = sqlite_time(ev.occurred_at)
         rows.append(
             (
                 pid,
