@@ -334,7 +334,14 @@ _INSERT_EVENTS_SQLITE = (
     f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "  # noqa: S608
     "ON CONFLICT (project_id, event_id) DO NOTHING"
 )
-_COPY_EVENTS = f"COPY events ({_EVENT_COLUMNS}) FROM STDIN"
+_COPY_EVENTS = f"COPY events ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+# Binary COPY needs each column's type spelled out; it costs a third of the client's CPU of the
+# text format (psycopg formats binary rows in C). ``varchar`` and ``json`` read the binary form
+# of ``text`` (the bytes; ``json`` checks them), so the JSON already written goes as it is.
+_COPY_EVENT_TYPES = (
+    "uuid", "text", "text", "text", "text", "uuid", "uuid", "text", "text",
+    "timestamptz", "timestamptz", "text",
+)  # fmt: skip
 
 
 def sqlite_time(moment: datetime) -> str:
@@ -456,6 +463,7 @@ def _events_postgres(session: Session, chosen: list[tuple[EventWork, CleanEvent]
     """``COPY``: PostgreSQL stores rows this way at a fraction of the CPU of any ``INSERT``.
     COPY knows no ``ON CONFLICT``: a stored id aborts it, and the group is redone looking first."""
     with _driver(session) as raw, raw.cursor() as cursor, cursor.copy(_COPY_EVENTS) as copy:
+        copy.set_types(_COPY_EVENT_TYPES)
         for work, ev in chosen:
             copy.write_row(
                 (
