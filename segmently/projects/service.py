@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from segmently.core.plans import usage_label, within_limit
-from segmently.db.models import ApiKey, Membership, Organization, Project, User
+from segmently.db.models import ApiKey, Event, Membership, Organization, Project, User
 from segmently.errors import InvalidInput, NotFound, PlanLimit
 from segmently.experiments import compiler
 from segmently.kit import secrets as tokens
@@ -151,6 +151,12 @@ def delete_project(session: Session, project: Project, *, confirm: str) -> None:
             field="confirm",
             code="confirmation_mismatch",
         )
+    # The events table has no foreign key (it would cost every stored event a lookup), so its
+    # rows go explicitly. The row lock first waits for any ingestion group that has checked
+    # this project (``FOR KEY SHARE``) to commit, and keeps new ones out until this commits;
+    # the DELETE then sees what they stored.
+    session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    session.execute(delete(Event).where(Event.project_id == project.id))
     session.delete(project)
     session.flush()
 

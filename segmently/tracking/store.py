@@ -275,7 +275,11 @@ def write_group(session: Session, works: list[Work], *, look_first: bool = False
 
 def _key_check(_: str) -> Any:
     """The rule of ``projects.service.project_for_key`` for many keys in one query: a key that is
-    not revoked, of a project whose organization's owner is an active member and user."""
+    not revoked, of a project whose organization's owner is an active member and user.
+
+    On PostgreSQL the projects found are locked ``FOR KEY SHARE`` until the group commits (what
+    a foreign key from each event would have done, once per group instead of once per row): a
+    project cannot be deleted in between, so no event outlives its project."""
     k, p, m, u = (
         ApiKey.__table__.c,
         Project.__table__.c,
@@ -298,6 +302,7 @@ def _key_check(_: str) -> Any:
         .join(Project.__table__, p.id == k.project_id)
         .where(k.key_hash.in_(bindparam("hashes", expanding=True)), k.revoked_at.is_(None))
         .where(owner_active)
+        .with_for_update(read=True, key_share=True, of=Project.__table__)
     )
 
 

@@ -41,9 +41,11 @@ class Event(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
-    )
+    # No foreign key either: PostgreSQL's check of one costs more than storing the row itself
+    # (binary COPY 108,000 → 184,000 rows/s without it). The writer checks the project once
+    # per group instead, locking it (``FOR KEY SHARE``) until its commit, and deleting a
+    # project deletes its events explicitly (``projects.service.delete_project``).
+    project_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     event_id: Mapped[str] = mapped_column(String(64), nullable=False)
     event_name: Mapped[str] = mapped_column(String(100), nullable=False)
     visitor_id: Mapped[str] = mapped_column(String(128), nullable=False)
