@@ -157,8 +157,10 @@ _SEATS_POSTGRES = (
     "WHERE experiment_id = %s AND visitor_id = v.visitor_id FOR UPDATE) AS a"
 )
 # ``id = ANY(…)`` is a primary-key lookup whatever the statistics say (a join could be hashed).
+# ``jsonb``: parsed once per statement, where ``json ->>`` reads the text again for every row
+# (400 rows: 11.6 ms against 1.5 ms).
 _FUNNEL_POSTGRES = (
-    "UPDATE assignments SET funnel_step = (%s::json ->> id::text)::integer "
+    "UPDATE assignments SET funnel_step = (%s::jsonb ->> id::text)::integer "
     "WHERE id = ANY(%s::bigint[])"
 )
 
