@@ -8,7 +8,6 @@ gzip and per-event rejection work; ``schemas.py`` documents the shapes.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from typing import Any
 
@@ -157,7 +156,7 @@ async def _ingest(request: Request, *, batch: bool, store: bool = True) -> Respo
             rej = prepared.rejected[0]
             return _error(422, "invalid_event", rej.reason, rej.field)
         if store:  # even with no valid event: the key is checked in the transaction
-            await asyncio.wrap_future(ing.writer.submit(prepared.work))
+            await ing.writer.submit(prepared.work)
             if prepared.work.unauthorized:
                 ing.catalogs.forget(prepared.work.api_key)
                 raise Unauthorized(service.BAD_KEY, code="invalid_api_key")
@@ -222,7 +221,7 @@ async def assign(slug: str, request: Request) -> Response:
             decision, work = service.decide(ing, info, slug, allow_db=False)
         except NeedsDatabase:
             decision, work = await run_in_threadpool(service.decide, ing, info, slug)
-        await asyncio.wrap_future(ing.writer.submit(work))
+        await ing.writer.submit(work)
         if work.unauthorized:
             ing.catalogs.forget(work.api_key)
             raise Unauthorized(service.BAD_KEY, code="invalid_api_key")

@@ -13,12 +13,12 @@ can never take the others down with it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +40,34 @@ class Overloaded(Exception):
     """Too much work is waiting for the database already."""
 
 
+# A request's work, the future its handler awaits, and that handler's event loop.
+_Waiter = tuple[Work, asyncio.Future[Work], asyncio.AbstractEventLoop]
+
+
+def _answer(items: list[tuple[asyncio.Future[Work], Work]], error: BaseException | None) -> None:
+    """On the event loop: resolve a group's futures (a request that went away is skipped)."""
+    for future, work in items:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(work)
+        else:
+            future.set_exception(error)
+
+
+def _settle(group: list[_Waiter], error: BaseException | None = None) -> None:
+    """Wake each event loop once per group, not once per request (every wake-up is a write to
+    the loop's self-pipe and a pass of its selector)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Work], Work]]] = {}
+    for work, future, loop in group:
+        by_loop.setdefault(loop, []).append((future, work))
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_answer, items, error)
+        except RuntimeError:  # that loop is closed: nobody waits for these any more
+            log.debug("event loop closed before its answers", exc_info=True)
+
+
 class GroupCommitWriter:
     def __init__(
         self,
@@ -53,22 +81,24 @@ class GroupCommitWriter:
         self._write = write
         self._max_group = max_group
         self._max_pending = max_pending
-        self._queue: deque[tuple[Work, Future[Work]]] = deque()
+        self._queue: deque[_Waiter] = deque()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
         self.groups = 0  # transactions committed, for the benchmark's report
         self._last_group = 0
 
-    def submit(self, work: Work) -> Future[Work]:
-        """Queue ``work``; the future resolves once it is committed (or fails)."""
-        future: Future[Work] = Future()
+    def submit(self, work: Work) -> asyncio.Future[Work]:
+        """Queue ``work`` from an event loop; the future resolves once it is committed (or
+        fails), on that loop."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Work] = loop.create_future()
         with self._cond:
             if self._closed:
                 raise StorageUnavailable("the writer is shut down")
             if len(self._queue) >= self._max_pending:
                 raise Overloaded("too much work is waiting")
-            self._queue.append((work, future))
+            self._queue.append((work, future, loop))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="segmently-group-commit", daemon=True
@@ -85,7 +115,7 @@ class GroupCommitWriter:
         if thread is not None:
             thread.join(timeout)
 
-    def _take(self) -> list[tuple[Work, Future[Work]]]:
+    def _take(self) -> list[_Waiter]:
         with self._cond:
             while not self._queue and not self._closed:
                 self._cond.wait()
@@ -98,7 +128,7 @@ class GroupCommitWriter:
                     if remaining <= 0:
                         break
                     self._cond.wait(remaining)
-            group: list[tuple[Work, Future[Work]]] = []
+            group: list[_Waiter] = []
             while self._queue and len(group) < self._max_group:
                 group.append(self._queue.popleft())
             self._last_group = len(group)
@@ -113,9 +143,7 @@ class GroupCommitWriter:
                 self._commit(group)
             except Exception:  # never let the thread die: answer everyone instead
                 log.exception("group commit failed unexpectedly")
-                for _, future in group:
-                    if not future.done():
-                        future.set_exception(StorageUnavailable("unexpected storage error"))
+                _settle(group, StorageUnavailable("unexpected storage error"))
 
     def _transaction(self, works: list[Work], *, look_first: bool) -> None:
         session = self._sessions()
@@ -134,8 +162,8 @@ class GroupCommitWriter:
             except Exception:
                 log.debug("close failed", exc_info=True)
 
-    def _commit(self, group: list[tuple[Work, Future[Work]]]) -> None:
-        works = [w for w, _ in group]
+    def _commit(self, group: list[_Waiter]) -> None:
+        works = [w for w, _, _ in group]
         try:
             for attempt in range(3):
                 try:
@@ -146,20 +174,17 @@ class GroupCommitWriter:
                         raise
         except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError) as exc:
             log.warning("database unavailable: %s", exc.__class__.__name__)
-            error = StorageUnavailable(str(exc.__class__.__name__))
-            for _, future in group:
-                future.set_exception(error)
+            _settle(group, StorageUnavailable(str(exc.__class__.__name__)))
             time.sleep(0.05)  # do not spin against a database that is down
             return
         except Exception:
             if len(group) == 1:
                 log.exception("a write failed")
-                group[0][1].set_exception(StorageUnavailable("write failed"))
+                _settle(group, StorageUnavailable("write failed"))
                 return
             log.exception("a group failed; retrying its requests one by one")
             for item in group:
                 self._commit([item])
             return
         self.groups += 1
-        for work, future in group:
-            future.set_result(work)
+        _settle(group)
