@@ -22,6 +22,7 @@ from segmently.db.models import Assignment, Event, VariantDaily
 from segmently.errors import RateLimited
 from segmently.tracking.ratelimit import IngestLimiter
 from segmently.web.app import create_app
+from tests.aio import run_async
 from tests.conftest import _empty_tables, make_settings
 from tests.tracking.factories import Live, exposure, live_experiment
 from tests.tracking.live import LiveServer, TcpProxy
@@ -128,7 +129,7 @@ def test_200_concurrent_assigns_store_one_row(
             )
 
     with LiveServer(db_url, tmp_path) as server:
-        answers = asyncio.run(burst(server.url))
+        answers = run_async(burst(server.url))
     assert {r.status_code for r in answers} == {200}
     assert len({r.json()["variant"]["id"] for r in answers}) == 1
     assert _scalar(db_url, sa.select(sa.func.count()).select_from(Assignment)) == 1
@@ -236,7 +237,7 @@ def test_ip_limit_is_exact_and_ignores_spoofed_forwarding(
             )
 
     with LiveServer(db_url, tmp_path, **env) as server:
-        answers = asyncio.run(burst(server.url))
+        answers = run_async(burst(server.url))
     codes = [r.status_code for r in answers]
     assert codes.count(200) == 30 and codes.count(429) == 30, codes
     limited = next(r for r in answers if r.status_code == 429)

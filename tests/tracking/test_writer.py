@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from segmently.db.engine import make_engine
 from segmently.tracking.writer import GroupCommitWriter, StorageUnavailable
+from tests.aio import run_async
 
 
 @pytest.fixture
@@ -20,6 +21,10 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
     yield sessionmaker(engine)
     engine.dispose()
+
+
+# The writer only hands works to ``write``: plain strings stand in for requests here.
+GONE: Any = "gone"
 
 
 async def _outcomes(writer: GroupCommitWriter, works: list[Any]) -> list[Any]:
@@ -40,7 +45,7 @@ def test_a_failing_request_is_retried_alone_and_the_others_commit(
     writer = GroupCommitWriter(sessions, write=write)
     try:
         works = ["a", "b", "poison", "c"] * 5
-        outcomes = asyncio.run(_outcomes(writer, works))
+        outcomes = run_async(_outcomes(writer, works))
     finally:
         writer.close()
     for work, outcome in zip(works, outcomes, strict=True):
@@ -63,10 +68,10 @@ def test_a_lost_database_fails_every_waiter_and_the_next_group_works(
 
     writer = GroupCommitWriter(sessions, write=write)
     try:
-        outcomes = asyncio.run(_outcomes(writer, list(range(40))))
+        outcomes = run_async(_outcomes(writer, list(range(40))))
         assert all(isinstance(o, StorageUnavailable) for o in outcomes)
         down = False
-        assert asyncio.run(_outcomes(writer, list(range(40)))) == list(range(40))
+        assert run_async(_outcomes(writer, list(range(40)))) == list(range(40))
     finally:
         writer.close()
 
@@ -75,7 +80,7 @@ def test_a_request_that_went_away_does_not_stop_the_others(
     sessions: sessionmaker[Session],
 ) -> None:
     async def scenario(writer: GroupCommitWriter) -> list[Any]:
-        gone = writer.submit("gone")
+        gone = writer.submit(GONE)
         gone.cancel()  # its client disconnected; the work is still written
         return await _outcomes(writer, ["x", "y"])
 
@@ -84,7 +89,7 @@ def test_a_request_that_went_away_does_not_stop_the_others(
         sessions, write=lambda session, works, look_first: seen.extend(works)
     )
     try:
-        assert asyncio.run(scenario(writer)) == ["x", "y"]
+        assert run_async(scenario(writer)) == ["x", "y"]
     finally:
         writer.close()
     assert sorted(seen) == ["gone", "x", "y"]
