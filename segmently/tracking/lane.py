@@ -17,11 +17,10 @@ import re
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from segmently.tracking import router
-from segmently.web.errors import error_body
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +45,8 @@ class IngestionLane:
             response = await self._handle(scope, receive, path[len(_PREFIX) - 1 :])
         except Exception:  # what the app's own handler would answer: the JSON error shape
             log.exception("unhandled error in %s", path)
-            response = JSONResponse(
-                error_body("internal_error", "Something went wrong on our side."),
-                status_code=500,
-                headers=router.CORS,
+            response = router.error_response(
+                500, "internal_error", "Something went wrong on our side."
             )
         if response is None:
             return False

@@ -77,20 +77,21 @@ def ingestion(app: FastAPI) -> Ingestion:
     return existing
 
 
-def _error(
+def error_response(
     status: int,
     code: str,
     message: str,
     field: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    """The JSON error shape, with the open CORS headers every ingestion answer carries."""
     return JSONResponse(
         error_body(code, message, field), status_code=status, headers=CORS | (headers or {})
     )
 
 
 def _unavailable() -> JSONResponse:
-    return _error(
+    return error_response(
         503,
         "database_unavailable",
         "Events cannot be stored right now; nothing was stored. Retry with the same event ids.",
@@ -130,15 +131,15 @@ async def _guarded(handler: Any) -> Response:
         result: Response = await handler()
         return result
     except BadRequest as exc:
-        return _error(exc.status, exc.code, exc.message, exc.field)
+        return error_response(exc.status, exc.code, exc.message, exc.field)
     except RateLimited as exc:
-        return _error(
+        return error_response(
             429, exc.code, exc.message, exc.field, headers={"Retry-After": str(exc.retry_after)}
         )
     except Unauthorized as exc:
-        return _error(401, exc.code, exc.message, exc.field)
+        return error_response(401, exc.code, exc.message, exc.field)
     except DomainError as exc:
-        return _error(status_for(exc), exc.code, exc.message, exc.field)
+        return error_response(status_for(exc), exc.code, exc.message, exc.field)
     except (StorageUnavailable, Overloaded, sa_exc.OperationalError, sa_exc.InterfaceError):
         return _unavailable()
 
@@ -154,7 +155,7 @@ async def _ingest(request: Request, *, batch: bool, store: bool = True) -> Respo
             prepared = await run_in_threadpool(service.prepare_events, ing, info, batch=batch)
         if not batch and prepared.rejected:
             rej = prepared.rejected[0]
-            return _error(422, "invalid_event", rej.reason, rej.field)
+            return error_response(422, "invalid_event", rej.reason, rej.field)
         if store:  # even with no valid event: the key is checked in the transaction
             await ing.writer.submit(prepared.work)
             if prepared.work.unauthorized:
@@ -253,7 +254,7 @@ async def bench_null_batch(request: Request) -> Response:
     """``segmently bench ingest``'s (b0): parses and validates like ``/events/batch``, stores
     nothing. Only with ``SEGMENTLY_INGEST_BENCH_ENDPOINT=1``."""
     if not ingestion(request.app).bench_endpoint:
-        return _error(404, "not_found", "Not Found")
+        return error_response(404, "not_found", "Not Found")
     return await _ingest(request, batch=True, store=False)
 
 
